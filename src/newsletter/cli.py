@@ -1,0 +1,114 @@
+"""The `newsletter` command: parses options, finds the project, calls one function per verb."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .config import Config, find_project, load_config
+from .errors import NewsletterError, ProblemsError, plural
+
+
+class Project:
+    """The project the command acts on, loaded on first use (`init` needs none)."""
+
+    def __init__(self, folder: Path | None):
+        self.folder = folder
+        self._config: Config | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            root = find_project(self.folder or Path.cwd())
+            self._config = load_config(root, os.environ)
+        return self._config
+
+
+class NewsletterGroup(click.Group):
+    """Turns expected failures into a message and exit 1; unexpected ones keep their traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ProblemsError as exc:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            click.secho(exc.summary(), fg="red", err=True)
+            sys.exit(1)
+        except NewsletterError as exc:
+            click.secho(f"error: {exc}", fg="red", err=True)
+            sys.exit(1)
+
+
+pass_project = click.make_pass_decorator(Project)
+
+
+@click.group(cls=NewsletterGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="newsletter")
+@click.option(
+    "--project",
+    "-p",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The project folder (default: the nearest folder with newsletter.toml).",
+)
+@click.pass_context
+def cli(ctx: click.Context, project: Path | None) -> None:
+    """Compose, render, archive and mail a newsletter kept in a git repository."""
+    ctx.obj = Project(project)
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--name", default="My Newsletter", show_default=True, help="The newsletter's name.")
+def init(folder: Path, name: str) -> None:
+    """Make a new, working newsletter project in FOLDER."""
+    from .scaffold import create_project
+
+    made = create_project(folder, name)
+    click.echo(f"Created a newsletter project in {folder}:")
+    for path in made:
+        click.echo(f"  {path}")
+    click.echo(f"Next: cd {folder} && newsletter validate")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@pass_project
+def validate(project: Project, paths: tuple[Path, ...]) -> None:
+    """Check the config and issue files (default: every issue) and report every mistake."""
+    from .issues import issue_paths, load_project_issues
+
+    config = project.config
+    files = list(paths) or issue_paths(config)
+    issues = load_project_issues(config, files)
+    ready = sum(issue.is_ready for issue in issues)
+    click.secho(
+        f"ok: newsletter.toml and {plural(len(issues), 'issue')} "
+        f"({ready} ready, {len(issues) - ready} draft)",
+        fg="green",
+    )
+
+
+@cli.command()
+@click.option(
+    "--date",
+    "issue_date",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="The new issue's date (default: a quarter after the last issue).",
+)
+@pass_project
+def new(project: Project, issue_date: dt.datetime | None) -> None:
+    """Write the next quarter's issue file as a draft, with the last issue's sections."""
+    from .compose import new_issue
+
+    path = new_issue(project.config, issue_date.date() if issue_date else None)
+    click.echo(f"Wrote {path}: fill in its entries, then set 'status: ready'.")
+
+
+def main() -> None:
+    cli(prog_name="newsletter")

@@ -1,0 +1,74 @@
+"""`newsletter new`: the next quarter's issue file, with the last issue's sections to fill in."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from .config import Config
+from .errors import NewsletterError
+from .issues import display_path, load_project_issues
+from .model import Issue, Text
+
+
+def new_issue(config: Config, issue_date: dt.date | None = None) -> str:
+    issues = load_project_issues(config)
+    last = issues[-1] if issues else None
+    issue_date = issue_date or (_next_quarter(last.date) if last else dt.date.today())
+    path = config.issues_dir / f"{issue_date:%Y-%m}.yaml"
+    if path.exists():
+        raise NewsletterError(f"{display_path(path)} already exists; pass --date for another month")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(draft_text(config, issue_date, last), encoding="utf-8")
+    return display_path(path)
+
+
+def _next_quarter(day: dt.date) -> dt.date:
+    month = day.month + 3
+    year, month = day.year + (month - 1) // 12, (month - 1) % 12 + 1
+    return dt.date(year, month, min(day.day, 28))
+
+
+def draft_text(config: Config, issue_date: dt.date, last: Issue | None) -> str:
+    name = config.newsletter.name
+    lines = [
+        "# Draft: fill in every entry (title, date, url, summary), then set 'status: ready'.",
+        f"title: {_scalar(f'{name}, {issue_date:%B %Y}')}",
+        f"date: {issue_date.isoformat()}",
+        "status: draft",
+    ]
+    if last and last.hero:
+        lines.append("hero:")
+        for key in ("image", "alt", "caption", "credit"):
+            value = getattr(last.hero, key)
+            if value:
+                lines.append(f"  {key}: {_scalar(value)}")
+    lines.append("sections:")
+    for section in last.sections if last else []:
+        lines += [
+            f"  - title: {_scalar(section.title)}",
+            "    entries:",
+            '      - title: ""',
+            f"        date: {issue_date:%Y-%m}",
+        ]
+    if not last:
+        lines += [
+            "  - title: News",
+            "    entries:",
+            '      - title: ""',
+            f"        date: {issue_date:%Y-%m}",
+        ]
+    if last and last.links:
+        lines.append("links:")
+        for link in last.links:
+            lines += [f"  - title: {_scalar(link.title)}", f"    url: {_scalar(link.url)}"]
+    return "\n".join(lines) + "\n"
+
+
+def _scalar(value: str | Text) -> str:
+    """A YAML scalar or flow mapping: JSON strings are valid YAML and quote everything safely."""
+    if isinstance(value, Text):
+        if set(value) == {"*"}:
+            return _scalar(value["*"])
+        return "{" + ", ".join(f"{lang}: {_scalar(text)}" for lang, text in value.items()) + "}"
+    return json.dumps(value, ensure_ascii=False)

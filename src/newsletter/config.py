@@ -1,0 +1,263 @@
+"""The project's settings: `newsletter.toml`, overridden by NEWSLETTER_<SECTION>_<KEY>.
+
+Secrets are read only from the environment. The environment is passed in (never read at
+import time) so that tests can hand over a plain dict.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+import zoneinfo
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Literal
+
+from babel import Locale, UnknownLocaleError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import NewsletterError, Problem, ProblemsError
+from .model import Url
+from .schema import problems_from
+
+CONFIG_FILE = "newsletter.toml"
+ENV_PREFIX = "NEWSLETTER_"
+SECRET_KEYS = {("smtp", "password"), ("newsletter", "secret_key")}
+
+
+def _check_language(code: str) -> str:
+    try:
+        Locale.parse(code)
+    except (UnknownLocaleError, ValueError):
+        raise ValueError(f"'{code}' is not a known language code (try en, fr, ja)") from None
+    return code
+
+
+def _check_timezone(name: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"'{name}' is not a time zone name such as America/Toronto") from None
+    return name
+
+
+def _check_address(address: str) -> str:
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(f"'{address}' is not an email address: {exc}") from None
+    return address
+
+
+Language = Annotated[str, AfterValidator(_check_language)]
+Address = Annotated[str, AfterValidator(_check_address)]
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class NewsletterSettings(Section):
+    name: str = Field(min_length=1)
+    description: str = ""
+    languages: list[Language] = Field(min_length=1)  # editions; the first is the default
+    base_url: Url  # public URL of the archive and the subscriber pages
+    timezone: Annotated[str, AfterValidator(_check_timezone)] = "UTC"
+
+
+class SenderSettings(Section):
+    name: str = Field(min_length=1)
+    address: Address
+    reply_to: Address | None = None
+    postal_address: str = Field(min_length=1)  # CASL and CAN-SPAM require it in every message
+    contact_url: Url  # so does a way to reach the sender
+
+
+class DatabaseSettings(Section):
+    url: str = "sqlite:///newsletter.db"  # relative paths are relative to the project
+
+
+class DeliverySettings(Section):
+    backend: Literal["outbox", "smtp"] = "outbox"
+    outbox: str = "outbox"  # folder for .eml files when backend = "outbox"
+    rate_per_minute: int = Field(default=600, gt=0)
+
+
+class SmtpSettings(Section):
+    host: str = "localhost"
+    port: int = Field(default=587, gt=0, lt=65536)
+    security: Literal["none", "starttls", "tls"] = "starttls"
+    username: str = ""
+    timeout: float = Field(default=30, gt=0)
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    newsletter: NewsletterSettings
+    sender: SenderSettings
+    database: DatabaseSettings = DatabaseSettings()
+    delivery: DeliverySettings = DeliverySettings()
+    smtp: SmtpSettings = SmtpSettings()
+
+
+class Config:
+    """Validated settings of one project, with its folder and its secrets."""
+
+    def __init__(self, settings: Settings, project_dir: Path, environ: Mapping[str, str]):
+        self.settings = settings
+        self.project_dir = project_dir
+        self.smtp_password = environ.get(f"{ENV_PREFIX}SMTP_PASSWORD", "")
+        self.secret_key = environ.get(f"{ENV_PREFIX}SECRET_KEY", "")
+
+    def __getattr__(self, name: str):
+        return getattr(self.settings, name)
+
+    @property
+    def languages(self) -> list[str]:
+        return self.settings.newsletter.languages
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0]
+
+    @property
+    def issues_dir(self) -> Path:
+        return self.project_dir / "issues"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.project_dir / "templates"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.project_dir / self.settings.delivery.outbox
+
+    @property
+    def database_url(self) -> str:
+        """The SQLAlchemy URL: SQLite paths made absolute, PostgreSQL through psycopg 3."""
+        return sqlalchemy_url(self.settings.database.url, self.project_dir)
+
+
+def sqlalchemy_url(url: str, project_dir: Path) -> str:
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        relative = url.removeprefix("sqlite:///")
+        if relative and relative != ":memory:":
+            return f"sqlite:///{(project_dir / relative).resolve()}"
+    return re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", url)
+
+
+def find_project(start: Path) -> Path:
+    """The nearest folder at or above `start` holding newsletter.toml (as git finds .git)."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_FILE).is_file():
+            return folder
+    raise NewsletterError(
+        f"no {CONFIG_FILE} in {start} or any folder above it; "
+        "run `newsletter init DIR` to make a project, or pass --project DIR"
+    )
+
+
+def load_config(project_dir: Path, environ: Mapping[str, str] | None = None) -> Config:
+    """Read and validate the project's newsletter.toml; raise ProblemsError on mistakes."""
+    environ = os.environ if environ is None else environ
+    path = project_dir / CONFIG_FILE
+    shown = _display(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise NewsletterError(f"{shown}: cannot read: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProblemsError([_toml_syntax_problem(shown, exc)], "config file") from None
+    locator = _TomlLocator(shown, text)
+    problems = [locator(loc, msg, key=True) for loc, msg in _secrets_in_file(data)]
+    from_env = _apply_environment(data, environ)
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        problems += [_from_env(p, from_env) for p in problems_from(exc, Settings, locator)]
+    if problems:
+        raise ProblemsError(problems, "config file")
+    return Config(settings, project_dir, environ)
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _toml_syntax_problem(shown: str, exc: tomllib.TOMLDecodeError) -> Problem:
+    match = re.search(r"^(.*) \(at line (\d+), column (\d+)\)$", str(exc))
+    if not match:
+        return Problem(shown, None, None, f"TOML syntax error: {exc}")
+    message, line, col = match.groups()
+    return Problem(shown, int(line), int(col), f"TOML syntax error: {message}")
+
+
+def _secrets_in_file(data: dict) -> list[tuple[tuple[str, ...], str]]:
+    found = []
+    for section, key in SECRET_KEYS:
+        if key in data.get(section, {}):
+            variable = f"{ENV_PREFIX}{section}_{key}".upper()
+            found.append(
+                (
+                    (section, key),
+                    f"secrets are not read from files: remove '{key}' and set {variable}",
+                )
+            )
+            del data[section][key]
+    return found
+
+
+def _apply_environment(data: dict, environ: Mapping[str, str]) -> dict[tuple, str]:
+    """Overlay NEWSLETTER_<SECTION>_<KEY> variables; return which locations they set."""
+    applied = {}
+    for section_name, field in Settings.model_fields.items():
+        for key, key_field in field.annotation.model_fields.items():
+            variable = f"{ENV_PREFIX}{section_name}_{key}".upper()
+            if variable not in environ:
+                continue
+            value: object = environ[variable]
+            if key_field.annotation == list[Language]:
+                value = [part.strip() for part in str(value).split(",") if part.strip()]
+            data.setdefault(section_name, {})[key] = value
+            applied[(section_name, key)] = variable
+    return applied
+
+
+def _from_env(problem: Problem, from_env: dict[tuple, str]) -> Problem:
+    for (section, key), variable in from_env.items():
+        if re.match(rf"{section}\.{key}[:\[]", problem.message):
+            message = problem.message.split(": ", 1)[1]
+            return Problem(f"environment variable {variable}", None, None, message)
+    return problem
+
+
+class _TomlLocator:
+    """Finds the line of `[section]` / `key = ...` in the TOML text (tomllib keeps no marks)."""
+
+    def __init__(self, shown: str, text: str):
+        self.shown = shown
+        self.positions: dict[tuple, tuple[int, int]] = {}
+        table: tuple[str, ...] = ()
+        for number, line in enumerate(text.splitlines(), start=1):
+            stripped = line.strip()
+            if header := re.match(r"^\[\s*([A-Za-z0-9_.\-]+)\s*\]", stripped):
+                table = tuple(header.group(1).split("."))
+                self.positions.setdefault(table, (number, line.index("[") + 1))
+            elif key := re.match(r"^\s*([A-Za-z0-9_\-]+)\s*=", line):
+                self.positions.setdefault((*table, key.group(1)), (number, key.start(1) + 1))
+
+    def __call__(self, loc: tuple, message: str, *, key: bool = False) -> Problem:
+        for end in range(len(loc), 0, -1):
+            if loc[:end] in self.positions:
+                return Problem(self.shown, *self.positions[loc[:end]], message)
+        return Problem(self.shown, None, None, message)

@@ -1,0 +1,52 @@
+"""Errors meant for people: located problems in files, and failures that stop a command."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One mistake in a file, printed the way editors and compilers print them."""
+
+    path: str
+    line: int | None
+    col: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.path
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.col is not None:
+                where += f":{self.col}"
+        return f"{where}: {self.message}"
+
+
+class NewsletterError(Exception):
+    """An expected failure: the CLI prints its message and exits 1, with no traceback."""
+
+
+class ProblemsError(NewsletterError):
+    """Input files have mistakes: all of them, so an editor can fix them in one go."""
+
+    def __init__(self, problems: Iterable[Problem], what: str = "file"):
+        self.problems = sorted(set(problems), key=_reading_order)
+        self.what = what
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    def summary(self) -> str:
+        files = len({p.path for p in self.problems})
+        return (
+            f"{plural(len(self.problems), 'problem')} in {plural(files, self.what)}; "
+            "nothing was written"
+        )
+
+
+def _reading_order(problem: Problem) -> tuple:
+    return (problem.path, problem.line or 0, problem.col or 0, problem.message)
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

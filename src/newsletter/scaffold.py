@@ -1,0 +1,53 @@
+"""`newsletter init`: a new project from the default theme and starter files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from importlib import resources
+from pathlib import Path
+from string import Template
+
+from .errors import NewsletterError
+
+STARTER = resources.files("newsletter") / "starter"
+
+
+def default_templates() -> Path:
+    """The default theme: shipped in the wheel, or the repository's templates/ in a checkout."""
+    shipped = Path(str(resources.files("newsletter") / "default_templates"))
+    if shipped.is_dir():
+        return shipped
+    checkout = Path(__file__).resolve().parents[2] / "templates"
+    if checkout.is_dir():
+        return checkout
+    raise NewsletterError("the default templates are missing from this installation")
+
+
+def create_project(folder: Path, name: str, today: dt.date | None = None) -> list[Path]:
+    """Write config, templates, one sample issue and sample subscribers; return what was made."""
+    if (folder / "newsletter.toml").exists():
+        raise NewsletterError(f"{folder} is already a newsletter project (newsletter.toml exists)")
+    today = today or dt.date.today()
+    values = {
+        "name": name.replace('"', "'"),
+        "date": today.isoformat(),
+        "month": f"{today:%Y-%m}",
+        "month_name": f"{today:%B %Y}",
+    }
+    files = {
+        "newsletter.toml": "newsletter.toml",
+        f"issues/{today:%Y-%m}.yaml": "issue.yaml",
+        "subscribers/sample.csv": "subscribers.csv",
+        ".gitignore": "gitignore",
+    }
+    made = []
+    for target, source in files.items():
+        path = folder / target
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = Template((STARTER / source).read_text(encoding="utf-8")).substitute(values)
+        path.write_text(text, encoding="utf-8")
+        made.append(path)
+    shutil.copytree(default_templates(), folder / "templates", dirs_exist_ok=True)
+    made.append(folder / "templates")
+    return made

@@ -1,0 +1,116 @@
+"""Turn pydantic's validation errors into located, editor-grade messages."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import Problem
+from .yamlsource import Loc
+
+# (loc, key=True?) -> Problem: a Document.problem, or the config's TOML locator.
+Locate = Callable[..., Problem]
+
+
+def problems_from(exc: ValidationError, model: type[BaseModel], locate: Locate) -> list[Problem]:
+    """One Problem per pydantic error, placed at the key or value it is about."""
+    problems = []
+    errors = exc.errors(include_url=False)
+    suggested = _suggested_keys(errors, model)
+    for error in errors:
+        loc = _clean_loc(error["loc"])
+        if error["type"] == "missing" and loc in suggested:
+            continue  # the misspelt key's "did you mean" already says it
+        ctx = error.get("ctx") or {}
+        if "key" in ctx:  # our validators name the mapping key that is wrong
+            loc = (*loc, ctx["key"])
+        key_error = error["type"] in ("extra_forbidden", "language_key")
+        problems.append(locate(loc, _message(error, loc, model), key=key_error))
+    return problems
+
+
+def _suggested_keys(errors: list[dict], model: type[BaseModel]) -> set[Loc]:
+    suggested = set()
+    for error in errors:
+        if error["type"] == "extra_forbidden":
+            loc = _clean_loc(error["loc"])
+            close = difflib.get_close_matches(str(loc[-1]), _field_names(model, loc[:-1]), 1, 0.6)
+            suggested.update((*loc[:-1], name) for name in close)
+    return suggested
+
+
+def _clean_loc(loc: tuple) -> Loc:
+    # Drop pydantic's union/function tags such as 'function-after[...]' that are not in the file.
+    return tuple(part for part in loc if isinstance(part, int) or "[" not in str(part))
+
+
+def _message(error: dict[str, Any], loc: Loc, model: type[BaseModel]) -> str:
+    kind, where = error["type"], dotted(loc)
+    if kind == "extra_forbidden":
+        known = _field_names(model, loc[:-1])
+        hint = did_you_mean(str(loc[-1]), known)
+        return f"unknown key '{loc[-1]}'{hint}"
+    if kind == "missing":
+        return f"'{where}' is required"
+    if error.get("input") is None and kind not in ("value_error",):
+        return f"{where}: has no value"
+    if kind.startswith("date_"):
+        why = (error.get("ctx") or {}).get("error", "write YYYY-MM-DD")
+        return f"{where}: {_show(error.get('input'))} is not a valid date: {why}"
+    if kind == "too_short" and error["ctx"].get("min_length") == 1:
+        return f"{where}: needs at least one item"
+    message = error["msg"].removeprefix("Value error, ")
+    if kind.startswith(("string_", "int_", "bool_", "list_", "dict_", "model_", "literal")):
+        message = f"{message}, got {_show(error.get('input'))}"
+    return f"{where}: {message}"
+
+
+def dotted(loc: Loc) -> str:
+    """sections[0].entries[2].title"""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def did_you_mean(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else f"; expected one of: {', '.join(choices)}"
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value) if not isinstance(value, str) else f"'{value}'"
+
+
+def _field_names(model: type[BaseModel], loc: Loc) -> list[str]:
+    """Names of the fields allowed at `loc` (walks nested models and lists of models)."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = current.model_fields.get(part) if _is_model(current) else None
+        if field is None:
+            return []
+        current = _inner_model(field.annotation)
+    return list(current.model_fields) if _is_model(current) else []
+
+
+def _is_model(obj: Any) -> bool:
+    return isinstance(obj, type) and issubclass(obj, BaseModel)
+
+
+def _inner_model(annotation: Any) -> Any:
+    if _is_model(annotation):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
