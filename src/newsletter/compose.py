@@ -7,12 +7,13 @@ import json
 
 from .config import Config
 from .errors import NewsletterError
-from .issues import display_path, load_project_issues
+from .issues import display_path, issue_paths, load_issues
 from .model import Issue, Text
 
 
 def new_issue(config: Config, issue_date: dt.date | None = None) -> str:
-    issues = load_project_issues(config)
+    # Another draft may still be half-written: sections come from the last issue that is valid.
+    issues, _ = load_issues(issue_paths(config), config)
     last = issues[-1] if issues else None
     issue_date = issue_date or (_next_quarter(last.date) if last else dt.date.today())
     path = config.issues_dir / f"{issue_date:%Y-%m}.yaml"

@@ -32,7 +32,7 @@ class ProblemsError(NewsletterError):
     """Input files have mistakes: all of them, so an editor can fix them in one go."""
 
     def __init__(self, problems: Iterable[Problem], what: str = "file"):
-        self.problems = sorted(set(problems), key=_reading_order)
+        self.problems = sorted(set(problems), key=reading_order)
         self.what = what
         super().__init__("\n".join(str(p) for p in self.problems))
 
@@ -44,7 +44,7 @@ class ProblemsError(NewsletterError):
         )
 
 
-def _reading_order(problem: Problem) -> tuple:
+def reading_order(problem: Problem) -> tuple:
     return (problem.path, problem.line or 0, problem.col or 0, problem.message)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from .config import Config
-from .errors import Problem, ProblemsError
+from .errors import Problem, ProblemsError, reading_order
 from .model import Issue
 from .schema import problems_from
 from .yamlsource import Document, load
@@ -38,7 +38,8 @@ def load_issue(path: Path, config: Config) -> tuple[Issue | None, list[Problem]]
     try:
         issue = Issue.model_validate(data, context=context)
     except ValidationError as exc:
-        return None, problems + problems_from(exc, Issue, doc.problem)
+        found = problems + problems_from(exc, Issue, doc.problem)
+        return None, sorted(found, key=reading_order)
     issue._source = path
     problems += _check_file(issue, path, doc)
     return (None if problems else issue), problems

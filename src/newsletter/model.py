@@ -44,7 +44,9 @@ def _to_text(value: Any, info: ValidationInfo) -> Text:
     if isinstance(value, Text):
         return value
     if isinstance(value, str):
-        return Text({"*": value})
+        if not value.strip():
+            raise PydanticCustomError("text_empty", "is empty: write the text")
+        return Text({"*": value.strip()})
     if not isinstance(value, dict):
         raise PydanticCustomError(
             "text_type",
@@ -54,10 +56,12 @@ def _to_text(value: Any, info: ValidationInfo) -> Text:
     languages = (info.context or {}).get("languages")
     for key, item in value.items():
         if languages and key not in languages:
+            # `{en: Newsletter, May 2013}` splits at the comma: the usual cause of this error.
+            hint = " (a comma inside {...} starts a new key: quote the text)" if " " in key else ""
             raise PydanticCustomError(
                 "language_key",
-                "unknown language '{key}'; this newsletter's languages are {known}",
-                {"key": key, "known": ", ".join(languages)},
+                "unknown language '{key}'; this newsletter's languages are {known}{hint}",
+                {"key": key, "known": ", ".join(languages), "hint": hint},
             )
         if not isinstance(item, str):
             raise PydanticCustomError(

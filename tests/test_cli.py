@@ -1,0 +1,114 @@
+"""The `newsletter` command as a user meets it: init, validate, new, help and errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from newsletter import __version__
+from newsletter.cli import cli
+
+
+@pytest.fixture
+def run(monkeypatch):
+    def invoke(*args: str, cwd: Path | None = None):
+        if cwd:
+            monkeypatch.chdir(cwd)
+        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+def test_version(run):
+    result = run("--version")
+    assert result.exit_code == 0
+    assert result.output == f"newsletter, version {__version__}\n"
+
+
+def test_every_command_has_help(run):
+    for name, command in cli.commands.items():
+        result = run(name, "--help")
+        assert result.exit_code == 0, name
+        assert command.get_short_help_str() and "Usage:" in result.output
+
+
+def test_init_makes_a_project_that_validates(run, tmp_path):
+    result = run("init", str(tmp_path / "letters"), "--name", "Lab News")
+    assert result.exit_code == 0, result.output
+    project = tmp_path / "letters"
+    assert (project / "newsletter.toml").is_file()
+    assert (project / "subscribers" / "sample.csv").is_file()
+    assert list((project / "templates").iterdir())
+    [issue] = (project / "issues").glob("*.yaml")
+    assert "Lab News" in issue.read_text(encoding="utf-8")
+
+    result = run("validate", cwd=project)
+    assert result.exit_code == 0, result.output
+    assert result.output == "ok: newsletter.toml and 1 issue (0 ready, 1 draft)\n"
+
+
+def test_init_refuses_an_existing_project(run, tmp_path):
+    run("init", str(tmp_path))
+    result = run("init", str(tmp_path))
+    assert result.exit_code == 1
+    assert "already a newsletter project" in result.output
+
+
+def test_validate_reports_problems_and_exits_1_without_traceback(run, tmp_path):
+    run("init", str(tmp_path))
+    [issue] = (tmp_path / "issues").glob("*.yaml")
+    issue.write_text(issue.read_text().replace("title:", "titel:", 1), encoding="utf-8")
+    result = run("validate", cwd=tmp_path)
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"issues/{issue.name}:2:1: unknown key 'titel'; did you mean 'title'?",
+        "1 problem in 1 file; nothing was written",
+    ]
+    assert "Traceback" not in result.output
+
+
+def test_validate_outside_a_project(run, tmp_path):
+    result = run("validate", cwd=tmp_path)
+    assert result.exit_code == 1
+    assert "no newsletter.toml in" in result.output
+
+
+def test_new_writes_next_quarter_as_a_draft_with_the_last_sections(run, sample_project):
+    result = run("new", cwd=sample_project)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Wrote issues/")
+    path = sample_project / result.output.split()[1].rstrip(":")
+    text = path.read_text(encoding="utf-8")
+    assert "status: draft" in text
+    assert "sections:" in text and 'title: ""' in text
+
+
+def test_new_with_a_date_and_refusal_to_overwrite(run, tmp_path):
+    run("init", str(tmp_path))
+    result = run("new", "--date", "2031-04-10", cwd=tmp_path)
+    assert result.output == (
+        "Wrote issues/2031-04.yaml: fill in its entries, then set 'status: ready'.\n"
+    )
+    text = (tmp_path / "issues" / "2031-04.yaml").read_text(encoding="utf-8")
+    assert "date: 2031-04-10" in text and "status: draft" in text
+    again = run("new", "--date", "2031-04-10", cwd=tmp_path)
+    assert again.exit_code == 1
+    assert "issues/2031-04.yaml already exists" in again.output
+
+
+def test_new_draft_lists_what_the_editor_must_fill_in(run, tmp_path):
+    run("init", str(tmp_path))
+    run("new", "--date", "2031-04-10", cwd=tmp_path)
+    result = run("validate", "issues/2031-04.yaml", cwd=tmp_path)
+    assert result.exit_code == 1
+    assert "issues/2031-04.yaml:8:16: sections[0].entries[0].title: " in result.output
+
+
+def test_console_script_runs(tmp_path):
+    script = Path(sys.executable).with_name("newsletter")
+    result = subprocess.run([script, "--help"], capture_output=True, text=True, check=True)
+    assert "validate" in result.stdout

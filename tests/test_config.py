@@ -1,0 +1,123 @@
+"""newsletter.toml: defaults, environment overrides, secrets, and located mistakes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newsletter.config import find_project, load_config
+from newsletter.errors import NewsletterError, ProblemsError
+
+CONFIG = """\
+[newsletter]
+name = "Test Newsletter"
+languages = ["en", "ja"]
+base_url = "https://example.org/news/"
+timezone = "America/Toronto"
+
+[sender]
+name = "Test Sender"
+address = "news@example.org"
+postal_address = "1 Test Street, Ottawa"
+contact_url = "https://example.org/contact"
+
+[smtp]
+port = 587
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "newsletter.toml").write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def messages(tmp_path: Path, text: str, environ=None) -> list[str]:
+    with pytest.raises(ProblemsError) as excinfo:
+        load_config(write(tmp_path, text), environ or {})
+    return [str(p).replace(str(tmp_path) + "/", "") for p in excinfo.value.problems]
+
+
+def test_defaults_are_the_embedded_ones(tmp_path):
+    config = load_config(write(tmp_path, CONFIG), {})
+    assert config.delivery.backend == "outbox"
+    assert config.database_url == f"sqlite:///{(tmp_path / 'newsletter.db').resolve()}"
+    assert config.smtp.security == "starttls"
+    assert config.default_language == "en"
+
+
+def test_environment_overrides_any_setting(tmp_path):
+    environ = {
+        "NEWSLETTER_SMTP_HOST": "mail.example.org",
+        "NEWSLETTER_SMTP_PORT": "2525",
+        "NEWSLETTER_SMTP_SECURITY": "tls",
+        "NEWSLETTER_DELIVERY_BACKEND": "smtp",
+        "NEWSLETTER_DATABASE_URL": "postgresql://news@db.example.org/news",
+        "NEWSLETTER_NEWSLETTER_LANGUAGES": "ja, en",
+    }
+    config = load_config(write(tmp_path, CONFIG), environ)
+    assert (config.smtp.host, config.smtp.port, config.smtp.security) == (
+        "mail.example.org",
+        2525,
+        "tls",
+    )
+    assert config.delivery.backend == "smtp"
+    assert config.database_url == "postgresql+psycopg://news@db.example.org/news"
+    assert config.languages == ["ja", "en"]
+
+
+def test_secrets_come_from_the_environment(tmp_path):
+    environ = {"NEWSLETTER_SMTP_PASSWORD": "s3cret", "NEWSLETTER_SECRET_KEY": "k"}
+    config = load_config(write(tmp_path, CONFIG), environ)
+    assert (config.smtp_password, config.secret_key) == ("s3cret", "k")
+
+
+def test_a_password_in_the_file_is_refused(tmp_path):
+    text = CONFIG.replace("port = 587", 'port = 587\npassword = "hunter2"')
+    assert messages(tmp_path, text) == [
+        "newsletter.toml:15:1: secrets are not read from files: "
+        "remove 'password' and set NEWSLETTER_SMTP_PASSWORD"
+    ]
+
+
+def test_bad_values_are_located_with_their_key(tmp_path):
+    text = CONFIG.replace('"America/Toronto"', '"Mars/Olympus"').replace("port = 587", "prot = 25")
+    assert messages(tmp_path, text) == [
+        "newsletter.toml:5:1: newsletter.timezone: 'Mars/Olympus' is not a time zone name "
+        "such as America/Toronto",
+        "newsletter.toml:14:1: unknown key 'prot'; did you mean 'port'?",
+    ]
+
+
+def test_missing_section_is_reported(tmp_path):
+    text = CONFIG.split("[sender]")[0]
+    assert messages(tmp_path, text) == ["newsletter.toml: 'sender' is required"]
+
+
+def test_bad_environment_value_names_the_variable(tmp_path):
+    assert messages(tmp_path, CONFIG, {"NEWSLETTER_SMTP_PORT": "many"}) == [
+        "environment variable NEWSLETTER_SMTP_PORT: Input should be a valid integer, "
+        "unable to parse string as an integer, got 'many'"
+    ]
+
+
+def test_toml_syntax_error_is_located(tmp_path):
+    assert messages(tmp_path, CONFIG.replace('name = "Test Newsletter"', "name = Test")) == [
+        "newsletter.toml:2:8: TOML syntax error: Invalid value"
+    ]
+
+
+def test_project_is_found_from_a_subfolder(tmp_path):
+    write(tmp_path, CONFIG)
+    (tmp_path / "issues" / "deep").mkdir(parents=True)
+    assert find_project(tmp_path / "issues" / "deep") == tmp_path.resolve()
+
+
+def test_no_project_says_how_to_make_one(tmp_path):
+    with pytest.raises(NewsletterError, match=r"run `newsletter init DIR` to make a project"):
+        find_project(tmp_path)
+
+
+def test_repository_config_is_valid():
+    config = load_config(Path(__file__).resolve().parents[1], {})
+    assert config.languages == ["en", "ja"]

@@ -1,0 +1,258 @@
+"""Every validation rule: a broken issue file gives the exact line, column and message."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from newsletter.config import load_config
+from newsletter.issues import load_issue, load_issues
+
+CONFIG = """\
+[newsletter]
+name = "Test Newsletter"
+languages = ["en", "ja"]
+base_url = "https://example.org/news/"
+[sender]
+name = "Test Sender"
+address = "news@example.org"
+postal_address = "1 Test Street, Ottawa"
+contact_url = "https://example.org/contact"
+"""
+
+GOOD = """\
+title: {en: "Test Newsletter, May 2013", ja: テストニュース 2013年5月}
+date: 2013-05-15
+status: ready
+sections:
+  - title: Updates
+    entries:
+      - title: First Joint Meeting on Space Cooperation
+        date: 2013-05
+      - title: 第1回日本・カナダ資源系大学間ワークショップの開催
+        date: 2013-05-20
+        language: ja
+        url: https://example.org/ws
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "newsletter.toml").write_text(CONFIG, encoding="utf-8")
+    (tmp_path / "issues").mkdir()
+    return tmp_path
+
+
+def problems_in(project: Path, text: str, name: str = "2013-05.yaml") -> list[str]:
+    path = project / "issues" / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    _, problems = load_issue(path, load_config(project, {}))
+    return [f"{p.line}:{p.col}: {p.message}" for p in problems]
+
+
+def test_a_correct_issue_has_no_problems(project):
+    assert problems_in(project, GOOD) == []
+
+
+def test_yaml_syntax_error_is_located(project):
+    assert problems_in(project, "title: [unclosed\ndate: 2013-05-15\n") == [
+        "2:5: YAML syntax error: while parsing a flow sequence: did not find expected ',' or ']'"
+    ]
+
+
+def test_duplicate_key_is_an_error_not_last_wins(project):
+    text = GOOD.replace("status: ready\n", "status: ready\nstatus: draft\n")
+    assert problems_in(project, text) == ["4:1: duplicate key 'status' (first given on line 3)"]
+
+
+def test_unknown_key_suggests_the_close_one(project):
+    text = GOOD.replace("title: {en", "titel: {en", 1)
+    assert problems_in(project, text) == ["1:1: unknown key 'titel'; did you mean 'title'?"]
+
+
+def test_unknown_key_without_close_match_lists_the_allowed_keys(project):
+    text = GOOD.replace(
+        "        date: 2013-05\n", "        date: 2013-05\n        colour: red\n", 1
+    )
+    assert problems_in(project, text) == [
+        "9:9: unknown key 'colour'; expected one of: title, date, url, summary, language"
+    ]
+
+
+def test_missing_required_field_points_at_its_parent(project):
+    text = GOOD.replace(
+        "      - title: First Joint Meeting on Space Cooperation\n        date", "      - date"
+    )
+    assert problems_in(project, text) == ["7:9: 'sections[0].entries[0].title' is required"]
+
+
+def test_wrong_type_names_what_it_got(project):
+    text = GOOD.replace("status: ready", "status: ready\nlinks: 7")
+    assert problems_in(project, text) == ["4:8: links: Input should be a valid list, got 7"]
+
+
+def test_impossible_issue_date(project):
+    text = GOOD.replace("date: 2013-05-15", "date: 2013-13-01")
+    assert problems_in(project, text) == [
+        "2:7: date: '2013-13-01' is not a valid date: month value is outside expected range of 1-12"
+    ]
+
+
+def test_impossible_entry_month(project):
+    text = GOOD.replace("date: 2013-05\n", "date: 2013-17\n")
+    assert problems_in(project, text) == [
+        "8:15: sections[0].entries[0].date: '2013-17' is not a real date: month must be in 1..12"
+    ]
+
+
+def test_entry_date_in_another_format(project):
+    text = GOOD.replace("date: 2013-05\n", "date: May 2013\n")
+    assert problems_in(project, text) == [
+        "8:15: sections[0].entries[0].date: 'May 2013' is not a date: write YYYY-MM-DD or YYYY-MM"
+    ]
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "ftp://example.org/x", "data:text/html,x"])
+def test_only_http_https_and_mailto_links(project, url):
+    text = GOOD.replace("url: https://example.org/ws", f"url: {url}")
+    assert problems_in(project, text) == [
+        f"12:14: sections[0].entries[1].url: '{url}' is not allowed: "
+        "links must be http, https or mailto URLs"
+    ]
+
+
+def test_hero_image_needs_alt_text(project):
+    (project / "issues" / "banner.png").write_bytes(b"png")
+    text = GOOD + "hero:\n  image: banner.png\n  caption: A banner\n"
+    assert problems_in(project, text) == [
+        "14:10: hero.image: an image needs alt text ('alt') for readers who cannot see it"
+    ]
+
+
+def test_hero_image_must_exist(project):
+    text = GOOD + "hero:\n  image: images/missing.png\n  alt: A banner\n"
+    [problem] = problems_in(project, text)
+    assert problem.startswith("14:10: image 'images/missing.png' not found (looked for ")
+
+
+def test_empty_section_is_an_error(project):
+    text = GOOD + "  - title: Speeches\n    entries: []\n"
+    assert problems_in(project, text) == ["14:14: sections[1].entries: needs at least one item"]
+
+
+def test_section_with_nothing_under_entries(project):
+    text = GOOD + "  - title: Speeches\n    entries:\n"
+    assert problems_in(project, text) == ["14:13: sections[1].entries: has no value"]
+
+
+def test_language_not_in_config_is_an_error(project):
+    text = GOOD.replace("ja: テストニュース 2013年5月", "fr: Bulletin")
+    assert problems_in(project, text) == [
+        "1:42: title.fr: unknown language 'fr'; this newsletter's languages are en, ja"
+    ]
+
+
+def test_translations_must_include_the_default_language(project):
+    text = GOOD.replace("  - title: Updates", "  - title: {ja: 最新情報}")
+    assert problems_in(project, text) == [
+        "5:12: sections[0].title: gives no 'en' text; the first language is every edition's fallback"
+    ]
+
+
+def test_unknown_entry_language_code(project):
+    text = GOOD.replace("language: ja", "language: jp")
+    assert problems_in(project, text) == [
+        "11:19: sections[0].entries[1].language: unknown language code 'jp'"
+    ]
+
+
+def test_date_outside_the_month_the_file_is_named_after(project):
+    text = GOOD.replace("date: 2013-05-15", "date: 2013-06-15")
+    assert problems_in(project, text) == [
+        "2:7: date 2013-06-15 is not in 2013-05, the month this file is named after"
+    ]
+
+
+def test_empty_file(project):
+    assert problems_in(project, "# nothing yet\n") == [
+        "1:1: the file is empty; an issue needs title, date and sections"
+    ]
+
+
+def test_two_issues_with_the_same_slug(project):
+    issues = project / "issues"
+    (issues / "2013-05.yaml").write_text(GOOD, encoding="utf-8")
+    (issues / "special.yaml").write_text(
+        GOOD.replace("status: ready", "status: ready\nslug: 2013-05"), encoding="utf-8"
+    )
+    _, problems = load_issues(sorted(issues.glob("*.yaml")), load_config(project, {}))
+    assert [p.message for p in problems] == [
+        f"slug '2013-05' is already used by {issues / '2013-05.yaml'}"
+    ]
+
+
+def test_all_problems_of_a_file_are_reported_together(project):
+    text = """\
+    titel: Test
+    date: 2013-13-15
+    status: redy
+    hero:
+      image: x.png
+    sections:
+      - title: Updates
+        entries:
+          - title: One
+            date: 2013-17
+            url: javascript:alert(1)
+            colour: red
+          - title: 5
+            date: 2013-05
+          - title: Two
+            date: 2013-05
+            date: 2013-06
+      - title: Empty
+        entries: []
+    links: 7
+    """
+    assert problems_in(project, text) == [
+        "1:1: unknown key 'titel'; did you mean 'title'?",
+        "2:7: date: '2013-13-15' is not a valid date: month value is outside expected range of 1-12",
+        "3:9: status: Input should be 'draft' or 'ready', got 'redy'",
+        "5:10: hero.image: an image needs alt text ('alt') for readers who cannot see it",
+        "10:15: sections[0].entries[0].date: '2013-17' is not a real date: month must be in 1..12",
+        "11:14: sections[0].entries[0].url: 'javascript:alert(1)' is not allowed: "
+        "links must be http, https or mailto URLs",
+        "12:9: unknown key 'colour'; expected one of: title, date, url, summary, language",
+        "13:16: sections[0].entries[1].title: must be text, or a mapping from language code "
+        "to text, got int",
+        "17:9: duplicate key 'date' (first given on line 16)",
+        "19:14: sections[1].entries: needs at least one item",
+        "20:8: links: Input should be a valid list, got 7",
+    ]
+
+
+def test_repository_sample_issues_all_validate(sample_project):
+    config = load_config(sample_project, {})
+    issues, problems = load_issues(sorted((sample_project / "issues").glob("*.yaml")), config)
+    assert [str(p) for p in problems] == []
+    ready = [issue.slug for issue in issues if issue.is_ready]
+    assert ready == [
+        "2011-07",
+        "2011-10",
+        "2011-12",
+        "2012-04",
+        "2012-07",
+        "2012-10",
+        "2013-02",
+        "2013-05",
+    ]
+
+
+def test_unquoted_comma_in_a_translation_mapping_gets_a_hint(project):
+    text = GOOD.replace('"Test Newsletter, May 2013"', "Test Newsletter, May 2013")
+    assert problems_in(project, text) == [
+        "1:30: title.May 2013: unknown language 'May 2013'; this newsletter's languages are "
+        "en, ja (a comma inside {...} starts a new key: quote the text)"
+    ]
