@@ -110,5 +110,69 @@ def new(project: Project, issue_date: dt.datetime | None) -> None:
     click.echo(f"Wrote {path}: fill in its entries, then set 'status: ready'.")
 
 
+@cli.command()
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The folder for the site (default: site/ in the project); it is replaced whole.",
+)
+@pass_project
+def archive(project: Project, out: Path | None) -> None:
+    """Build the static archive site of every ready issue, with an Atom feed."""
+    import time
+
+    from .archive import build_archive
+
+    started = time.perf_counter()
+    config = project.config
+    report = build_archive(config, out or config.project_dir / "site")
+    click.echo(
+        f"Built the archive in {report.out}: {plural(report.issues, 'issue')}, "
+        f"{plural(report.pages, 'page')}, feed.xml, sitemap.xml, "
+        f"{plural(report.images, 'image')}; {report.bytes / 1024:.0f} KB "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+    click.echo(f"Open {report.out / 'index.html'} in a browser.")
+
+
+@cli.command()
+@click.argument("issue", required=False)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The output folder (default: build/ in the project).",
+)
+@pass_project
+def build(project: Project, issue: str | None, out: Path | None) -> None:
+    """Render ISSUE (a path or slug; default: the newest ready one) into email and web files."""
+    from .build import build_issue
+    from .issues import display_path, find_issue
+
+    config = project.config
+    for path in build_issue(config, find_issue(config, issue), out or config.project_dir / "build"):
+        click.echo(f"{display_path(path)}  {path.stat().st_size / 1024:.1f} KB")
+
+
+@cli.command()
+@click.argument("issue", required=False)
+@click.option("--port", default=8000, show_default=True, help="The port on 127.0.0.1.")
+@pass_project
+def preview(project: Project, issue: str | None, port: int) -> None:
+    """Show ISSUE (default: the newest file) at phone and desktop widths; reloads on changes."""
+    from .preview import make_server, preview_path
+
+    server = make_server(project.config, preview_path(project.config, issue), port)
+    click.echo(f"Previewing on http://127.0.0.1:{server.server_port}/ (Ctrl-C stops)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        server.server_close()
+
+
 def main() -> None:
     cli(prog_name="newsletter")
+
+
+from .subscriber_commands import subscribers  # noqa: E402
+
+cli.add_command(subscribers)

@@ -1,0 +1,133 @@
+"""The text/plain part, written from the edition's view (never scraped from the HTML).
+
+Lines fit 72 terminal columns, counting East Asian wide characters as two; Japanese, which
+has no spaces, breaks between characters, but never before closing punctuation such as 。
+or after an opening bracket. URLs are never broken.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from .placeholders import PLACEHOLDERS
+from .view import EditionView
+
+WIDTH = 72
+RULE = "-" * WIDTH
+
+_NO_LINE_START = set(
+    "、。，．,.)]）」』】〕〉》！？!?：；:;ー・…ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ々"
+)
+_NO_LINE_END = set("([（「『【〔〈《")
+_URL = re.compile(r"(?:https?://|mailto:)\S+")
+
+
+def edition_text(view: EditionView) -> str:
+    """The whole text part of one edition."""
+    labels = view.labels
+    out: list[str] = [
+        view.newsletter.name.upper(),
+        view.heading,
+        "=" * WIDTH,
+        "",
+        f"{labels['view_in_browser']}: {view.web_url}",
+        "",
+    ]
+    if view.hero and view.hero.caption:
+        credit = f" ({view.hero.credit})" if view.hero.credit else ""
+        out += [*wrap(f"{view.hero.caption}{credit}"), ""]
+    for paragraph in _paragraphs(view.intro_text):
+        out += [*wrap(paragraph), ""]
+    for section in view.sections:
+        out += [RULE, *wrap(str(section.title).upper()), RULE, ""]
+        for entry in section.entries:
+            out += _entry(entry, labels)
+    if view.links:
+        out += [RULE, *wrap(labels["related_links"].upper()), RULE, ""]
+        for link in view.links:
+            out += [*wrap(str(link.title), "- ", "  "), f"  {link.url}"]
+        out.append("")
+    out += _footer(view)
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _entry(entry, labels: dict[str, str]) -> list[str]:
+    title = str(entry.title)
+    if entry.language:
+        title += f" ({entry.language_name})"
+    lines = [*wrap(title, "* ", "  "), f"  {entry.date_label}"]
+    for paragraph in _paragraphs(entry.summary_text):
+        lines += wrap(paragraph, "  ", "  ")
+    if entry.url:
+        lines.append(f"  {labels['read_more']}: {entry.url}")
+    return [*lines, ""]
+
+
+def _footer(view: EditionView) -> list[str]:
+    labels, sender = view.labels, view.sender
+    lines = [RULE]
+    lines += wrap(labels["why"].format(name=view.newsletter.name))
+    lines += ["", *wrap(sender.name), *wrap(sender.postal_address)]
+    lines += [f"{labels['contact']}: {sender.contact_url}", ""]
+    lines += [f"{labels['unsubscribe']}: {PLACEHOLDERS['unsubscribe_url']}"]
+    return lines
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip()]
+
+
+def width(text: str) -> int:
+    """Terminal columns: wide and full-width characters take two."""
+    return sum(2 if _is_wide(c) else 1 for c in text)
+
+
+def _is_wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in "WF"
+
+
+def wrap(text: str, first: str = "", rest: str = "", columns: int = WIDTH) -> list[str]:
+    """Fill `text` into lines of at most `columns` (a longer URL or word gets its own line)."""
+    lines: list[str] = []
+    line, indent = first, first
+    for unit in _units(text):
+        if unit == " ":
+            if line != indent:
+                line += " "
+            continue
+        if width(line) + width(unit) > columns and line.strip() and line != indent:
+            lines.append(line.rstrip())
+            line = indent = rest
+        line += unit
+    if line.strip() or not lines:
+        lines.append(line.rstrip())
+    return lines
+
+
+def _units(text: str) -> list[str]:
+    """Words, URLs, single wide characters and single spaces, glued so that no line starts
+    with closing punctuation or ends with an opening bracket."""
+    units: list[str] = []
+    position = 0
+    for url in [*_URL.finditer(text), None]:
+        end = url.start() if url else len(text)
+        for char in text[position:end]:
+            if char.isspace():
+                if units and units[-1] != " ":
+                    units.append(" ")
+            elif _is_wide(char) or not units or units[-1] == " " or _is_wide(units[-1][-1]):
+                units.append(char)
+            else:
+                units[-1] += char
+        if url:
+            units.append(url[0])
+            position = url.end()
+    glued: list[str] = []
+    for unit in units:
+        joins = glued and unit != " " and glued[-1] != " "
+        if joins and (unit[0] in _NO_LINE_START or glued[-1][-1] in _NO_LINE_END):
+            glued[-1] += unit
+            continue
+        glued.append(unit)
+    return glued
