@@ -7,7 +7,9 @@ The pitfalls handled here (mjml-python 1.4 / MRML 6, premailer 3.10, cssutils 2)
 - premailer drops a lowercase `<!doctype html>` (it compares with lxml's `<!DOCTYPE html>`);
 - cssutils fetches `@import` URLs even when premailer has `allow_network=False`: its default
   fetcher is replaced by one that fetches nothing, so rendering never touches the network;
-- cssutils logs a warning per email-specific CSS property: its log is silenced.
+- cssutils logs a warning per email-specific CSS property: its log is silenced;
+- premailer strips `!important` from the media queries it leaves in `<style>`, and overwrites
+  MJML's `width` attributes from the CSS (`100%` for images, which Outlook then ignores).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ def _fetch_nothing(url: str) -> None:
 cssutils.util._defaultFetcher = _fetch_nothing
 cssutils.log.setLevel(logging.CRITICAL)
 cssutils.log.raiseExceptions = False
+cssutils.ser.prefs.useMinified()  # the media queries premailer leaves in <style>: no padding
 
 
 def compile_email(source: str) -> str:
@@ -62,25 +65,110 @@ _POSITION = re.compile(r"^(.*?) at position (\d+):(\d+)$")
 
 def _parse_error(text: str, source: str) -> MjmlError:
     match = _POSITION.match(text)
-    if not match:
-        # "unexpected end of stream": something is not closed; the end is all MRML knows.
-        return MjmlError(f"MJML: {text}", len(source))
+    if not match:  # MRML gives no position for some errors (an unterminated attribute value)
+        return MjmlError(f"MJML: {text}", _first_failing_line(source, text))
     message, start = match[1], int(match[2])
     offset = len(source.encode("utf-8")[:start].decode("utf-8", errors="ignore"))
     return MjmlError(f"MJML: {message}", offset)
 
 
+def _first_failing_line(source: str, error: str) -> int | None:
+    """The offset of the line where MRML's position-less error starts: the shortest run of
+    whole lines that fails the same way ends with it (earlier cuts only end too soon)."""
+    cuts = [m.end() for m in re.finditer("\n", source)] + [len(source)]
+
+    def fails(index: int) -> bool:
+        try:
+            mjml2html(source[: cuts[index]])
+        except ValueError as exc:
+            return str(exc) == error
+        return False
+
+    low, high = 0, len(cuts) - 1
+    if not fails(high):
+        return None
+    while low < high:
+        middle = (low + high) // 2
+        if fails(middle):
+            high = middle
+        else:
+            low = middle + 1
+    return cuts[low - 1] if low else 0
+
+
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
-_MJ_TAG = re.compile(r"<(/?)(mjml|mj-[a-z0-9-]+)\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*?(/?)>")
+# MJML 4's tags (mj-include is left out: templates include with Jinja).
+KNOWN_TAGS = frozenset(
+    {
+        "mjml",
+        "mj-head",
+        "mj-body",
+        "mj-attributes",
+        "mj-all",
+        "mj-class",
+        "mj-breakpoint",
+        "mj-font",
+        "mj-preview",
+        "mj-style",
+        "mj-title",
+        "mj-raw",
+        "mj-accordion",
+        "mj-accordion-element",
+        "mj-accordion-title",
+        "mj-accordion-text",
+        "mj-button",
+        "mj-carousel",
+        "mj-carousel-image",
+        "mj-column",
+        "mj-divider",
+        "mj-group",
+        "mj-hero",
+        "mj-image",
+        "mj-navbar",
+        "mj-navbar-link",
+        "mj-section",
+        "mj-social",
+        "mj-social-element",
+        "mj-spacer",
+        "mj-table",
+        "mj-text",
+        "mj-wrapper",
+    }
+)
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)(?:[^>\"']|\"[^\"]*\"|'[^']*')*?(/?)>")
+_VOID = frozenset(
+    {
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+    }
+)
 
 
 def check_structure(source: str) -> None:
-    """Every `mj-` element is closed by a tag of the same name (MRML does not check this)."""
+    """Every `mj-` tag is known, and every element is closed by a tag of the same name.
+
+    MRML checks neither: it copies unknown tags, and takes `</b>` or `</mj-tex>` as the end
+    of whatever is open, then fails (if at all) much later in the document.
+    """
     blanked = _COMMENT.sub(lambda m: " " * len(m[0]), source)
     stack: list[tuple[str, int]] = []
-    for match in _MJ_TAG.finditer(blanked):
-        closing, name, self_closing = match[1], match[2], match[3]
-        if self_closing:
+    for match in _TAG.finditer(blanked):
+        closing, name, self_closing = match[1], match[2].lower(), match[3]
+        if name.startswith("mj") and name not in KNOWN_TAGS:
+            raise MjmlError(f"MJML: unknown tag <{name}>", match.start())
+        if self_closing or name in _VOID:
             continue
         if not closing:
             stack.append((name, match.start()))
@@ -105,7 +193,7 @@ def check_html(html: str, source: str) -> None:
         tag = match[1]
         found = re.search(rf"<{tag}\b", _COMMENT.sub(lambda m: " " * len(m[0]), source))
         raise MjmlError(
-            f"MJML: unknown tag <{tag}> (or one in a place MJML does not allow)",
+            f"MJML: <{tag}> is not allowed here",
             found.start() if found else None,
         )
 
@@ -121,6 +209,10 @@ def inline_css(html: str) -> str:
         disable_link_rewrites=True,
         cssutils_logging_level=logging.CRITICAL,
         cache_css_parsing=True,  # the theme's CSS is parsed once per process
+        strip_important=False,  # else the media queries lose the !important they need
+        # MJML already wrote the width/align/bgcolor attributes Outlook needs; premailer would
+        # overwrite them from the CSS (an image's width="600" would become "100%").
+        disable_basic_attributes=["align", "valign", "bgcolor", "width", "height"],
     )
     out = premailer.transform(pretty_print=False)
     if not out.startswith("<!DOCTYPE"):

@@ -53,12 +53,12 @@ def build_message(
     message = EmailMessage(policy=policy.SMTP if ascii_only else policy.SMTPUTF8)
     message["Subject"] = edition.subject
     message["From"] = Address(sender.name, addr_spec=sender.address)
-    message["To"] = Address(recipient.name, addr_spec=recipient.email)
+    username, _, domain_part = recipient.email.rpartition("@")
+    message["To"] = Address(recipient.name, username, domain_part)  # also a non-ASCII local part
     if sender.reply_to:
         message["Reply-To"] = sender.reply_to
     message["Date"] = format_datetime(date or dt.datetime.now(dt.UTC))
     message["Message-ID"] = message_id or make_msgid(domain=domain.encode("idna").decode())
-    message["Content-Language"] = edition.language
     if recipient.unsubscribe_url:
         # RFC 8058 one-click: mail clients POST "List-Unsubscribe=One-Click" to this URL.
         message["List-Unsubscribe"] = f"<{recipient.unsubscribe_url}>"
@@ -66,6 +66,7 @@ def build_message(
     values = recipient.values()
     message.set_content(personalise(edition.text, values, html_text=False))
     message.add_alternative(personalise(edition.email_html, values), subtype="html")
+    message["Content-Language"] = edition.language  # after set_content, which clears Content-*
     return message
 
 

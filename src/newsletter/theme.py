@@ -110,8 +110,10 @@ class Theme:
                     if found:
                         template, line = found
                         return Problem(self._shown(None, template), line, None, exc.message)
+        if exc.offset is None:
+            return Problem(self._shown(None, name), None, None, exc.message)
         # Markers changed what MJML sees: name the line of the rendered document instead.
-        line = source.count("\n", 0, exc.offset or 0) + 1 if exc.offset is not None else None
+        line = source.count("\n", 0, exc.offset) + 1
         return Problem(f"{self._shown(None, name)} (rendered)", line, None, exc.message)
 
 

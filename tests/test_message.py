@@ -1,0 +1,106 @@
+"""The MIME message a subscriber gets: parsed back with the email package to check it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+
+import pytest
+
+from newsletter.message import Recipient, build_message, preview_message
+from newsletter.placeholders import PLACEHOLDERS
+from newsletter.render import Renderer
+from render_helpers import project_config, read_issue
+
+
+@pytest.fixture
+def config(sample_project: Path):
+    return project_config(sample_project)
+
+
+@pytest.fixture
+def rendered(config):
+    return Renderer(config).render(read_issue(config.issues_dir / "2013-05.yaml", config))
+
+
+ANN = Recipient("ann@example.com", 'Ann "A" <Tanaka> 田中', "https://example.org/u/tok?x=1&y=2")
+
+
+def parse(message):
+    return BytesParser(policy=policy.default).parsebytes(message.as_bytes())
+
+
+def test_japanese_subject_and_body_round_trip(config, rendered):
+    edition = rendered.edition("ja")
+    raw = build_message(edition, config, ANN).as_bytes()
+    assert raw.isascii()  # RFC 2047 words and base64/quoted-printable bodies
+    parsed = BytesParser(policy=policy.default).parsebytes(raw)
+    assert parsed["Subject"] == "日本科学技術ニュースレター 2013年5月号"
+    assert parsed.get_content_type() == "multipart/alternative"
+    text = parsed.get_body(("plain",))
+    html = parsed.get_body(("html",))
+    assert text.get_content_charset() == "utf-8" and html.get_content_charset() == "utf-8"
+    assert "日加科学技術関連の最新情報" in text.get_content()
+    assert "日加科学技術関連の最新情報" in html.get_content()
+    assert [part.get_content_type() for part in parsed.iter_parts()] == ["text/plain", "text/html"]
+
+
+def test_headers_identify_sender_and_offer_one_click_unsubscribe(config, rendered):
+    sent = dt.datetime(2013, 5, 31, 9, 0, tzinfo=dt.UTC)
+    parsed = parse(build_message(rendered.edition("en"), config, ANN, date=sent))
+    assert parsed["From"].addresses[0].display_name == (
+        "Embassy of Japan in Canada, Science and Technology Section"
+    )
+    assert parsed["From"].addresses[0].addr_spec == "science@newsletter.example.org"
+    assert parsed["To"].addresses[0].display_name == 'Ann "A" <Tanaka> 田中'
+    assert parsed["To"].addresses[0].addr_spec == "ann@example.com"
+    assert parsed["Reply-To"] == "science@newsletter.example.org"
+    assert parsed["Date"] == "Fri, 31 May 2013 09:00:00 +0000"
+    assert parsed["Message-ID"].endswith("@newsletter.example.org>")
+    assert parsed["List-Unsubscribe"].strip() == "<https://example.org/u/tok?x=1&y=2>"
+    assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert parsed["Content-Language"] == "en"
+
+
+def test_placeholders_are_filled_escaped_in_html_and_plain_in_text(config, rendered):
+    parsed = parse(build_message(rendered.edition("en"), config, ANN))
+    html = parsed.get_body(("html",)).get_content()
+    text = parsed.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert 'href="https://example.org/u/tok?x=1&amp;y=2"' in html
+    assert "Unsubscribe: https://example.org/u/tok?x=1&y=2\n" in text
+    for token in PLACEHOLDERS.values():
+        assert token not in html and token not in text
+
+
+def test_each_message_gets_its_own_message_id(config, rendered):
+    edition = rendered.edition("en")
+    ids = {build_message(edition, config, ANN)["Message-ID"] for _ in range(3)}
+    assert len(ids) == 3
+
+
+def test_internationalised_address_uses_smtputf8(config, rendered):
+    recipient = Recipient("田中@例え.jp", "田中", "https://example.org/u/1")
+    message = build_message(rendered.edition("ja"), config, recipient)
+    assert message.policy.utf8
+    raw = message.as_bytes()
+    assert "To: 田中 <田中@例え.jp>\r\n".encode() in raw  # RFC 6532: UTF-8 headers as is
+    assert "Subject: 日本科学技術ニュースレター 2013年5月号\r\n".encode() in raw
+
+
+def test_preview_message_uses_the_preview_subscriber(config, rendered):
+    parsed = parse(preview_message(rendered.edition("en"), config))
+    assert parsed["To"] == "Subscriber Name <subscriber@example.org>"
+    assert parsed["List-Unsubscribe"].strip() == (
+        "<https://newsletter.example.org/japan-st/unsubscribe/?preview=1>"
+    )
+
+
+def test_building_a_message_is_cheap(config, rendered):
+    edition = rendered.edition("ja")
+    started = time.perf_counter()
+    for _ in range(20):
+        build_message(edition, config, ANN).as_bytes()
+    assert (time.perf_counter() - started) / 20 < 0.05  # no rendering per recipient

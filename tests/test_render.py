@@ -1,0 +1,164 @@
+"""Rendering an issue: every sample issue in every language, escaping, languages, images."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from newsletter.issues import issue_paths, load_project_issues
+from newsletter.placeholders import PLACEHOLDERS
+from newsletter.render import Renderer, render_issue
+from render_helpers import (
+    NASTY,
+    TRICKY_ISSUE,
+    project_config,
+    read_issue,
+    style_blocks,
+    write_issue,
+)
+
+GMAIL_CLIP = 102 * 1024
+
+
+@pytest.fixture
+def config(sample_project: Path):
+    return project_config(sample_project)
+
+
+@pytest.fixture
+def tricky(sample_project: Path, config):
+    """An issue with markup, quotes, ampersands and emoji in every field."""
+    return read_issue(write_issue(sample_project, TRICKY_ISSUE, "2013-07-tricky.yaml"), config)
+
+
+def all_outputs(edition) -> dict[str, str]:
+    return {"email": edition.email_html, "web": edition.web_html, "text": edition.text}
+
+
+def test_every_sample_issue_renders_in_every_language(config):
+    issues = load_project_issues(config)
+    assert len(issue_paths(config)) >= 9 and len(issues) == len(issue_paths(config))
+    renderer = Renderer(config)
+    for issue in issues:
+        rendered = renderer.render(issue)
+        assert list(rendered.editions) == ["en", "ja"]
+        for language, edition in rendered.editions.items():
+            where = f"{issue.slug}/{language}"
+            assert len(edition.email_html.encode()) < GMAIL_CLIP, where
+            assert len(edition.web_html.encode()) < GMAIL_CLIP, where
+            for name, output in all_outputs(edition).items():
+                for leak in ("{{", "{%", "None", "Undefined"):
+                    assert leak not in output, f"{where} {name}: {leak}"
+            for img in re.findall(r"<img\b[^>]*>", edition.email_html + edition.web_html):
+                assert re.search(r'\balt="[^"]+"', img), f"{where}: {img}"
+
+
+def test_html_keeps_doctype_language_and_outlook_comments(config, tricky):
+    edition = render_issue(tricky, config).edition("ja")
+    for html in (edition.email_html, edition.web_html):
+        assert html.startswith("<!DOCTYPE html>")
+        assert '<html lang="ja" dir="ltr"' in html
+        assert "<!--[if mso | IE]>" in html and "<![endif]-->" in html
+        assert '<meta name="color-scheme" content="light dark">' in html
+
+
+def test_desktop_styles_are_inline_and_only_media_queries_stay_in_style(config, tricky):
+    html = render_issue(tricky, config).edition("en").email_html
+    h1 = re.search(r"<h1 class=\"nl-h1\" style=([\"'])(.*?)\1", html)[2]
+    assert "font-size:30px" in h1.replace(" ", "") and "margin:0" in h1.replace(" ", "")
+    date = re.search(r'<div class="nl-date" style="([^"]+)"', html)[1]
+    assert "color:#a51c30" in date.replace(" ", "")
+    css = "\n".join(style_blocks(html))
+    assert "@media only screen and (max-width:480px)" in css
+    assert ".nl-pad" in css and "prefers-color-scheme:dark" in css
+    # Outside the media queries nothing is left that layout would need.
+    outside = re.sub(r"@media[^{]*\{(?:[^{}]*\{[^{}]*\})*\s*\}", "", css)
+    assert re.sub(r"\s+", "", outside) == ""
+
+
+def test_markup_quotes_ampersands_and_emoji_come_out_escaped_and_intact(config, tricky):
+    text = '&lt;script&gt;alert("x")&lt;/script&gt; &amp; \'quotes\' "double" 😀 R&amp;D'
+    attribute = text.replace('"', "&quot;")
+    edition = render_issue(tricky, config).edition("en")
+    for html in (edition.email_html, edition.web_html):
+        assert "<script" not in html and "<b>bold</b>" not in html
+        body = html.split("<body", 1)[1]
+        for field in ("Preheader", "Intro", "Caption", "Credit", "Section", "Entry", "Summary"):
+            assert f"{field} {text} &lt;b&gt;bold&lt;/b&gt;" in body, field
+        assert f"Link {text} &lt;b&gt;bold&lt;/b&gt;</a>" in body
+        assert f'<img alt="Alt {attribute} &lt;b&gt;bold&lt;/b&gt;"' in body
+        assert f"<title>Subject {text} &lt;b&gt;bold&lt;/b&gt;</title>" in html
+    for field in ("Intro", "Entry", "Summary", "Link"):
+        assert " ".join(f"{field} {NASTY}".split()) in " ".join(edition.text.split()), field
+    assert edition.subject == f"Subject {NASTY}"
+    assert 'href="https://example.org/a?x=1&amp;y=2"' in edition.email_html
+
+
+def test_dates_follow_the_locale_and_month_only_dates_stay_month_only(config, tricky):
+    rendered = render_issue(tricky, config)
+    en, ja = rendered.edition("en"), rendered.edition("ja")
+    assert ">July 2013" in en.email_html and ">June 5, 2013" in en.email_html
+    assert ">2013年7月" in ja.email_html and ">2013年6月5日" in ja.email_html
+    assert "  July 2013\n" in en.text and "  2013年6月5日\n" in ja.text
+    assert "July 1" not in en.email_html + en.text
+
+
+def test_entry_in_another_language_gets_its_lang_and_a_cjk_font(config, tricky):
+    rendered = render_issue(tricky, config)
+    en = rendered.edition("en").email_html
+    title = re.search(r'<span lang="ja" style="([^"]+)">第3回日加幹細胞', en)
+    assert title and "IPAexGothic" in title[1]
+    assert 'hreflang="ja"' not in en  # that entry has no link
+    assert re.search(r'<span class="nl-lang" lang="ja"[^>]*>日本語</span>', en)
+    # Its English summary is English; in the Japanese edition nothing is foreign.
+    assert "In Japanese: the third stem cell workshop." in en
+    assert not re.search(r'lang="ja"[^>]*>In Japanese', en)
+    ja = rendered.edition("ja").email_html
+    assert '<span lang="ja"' not in ja and "第3回日加幹細胞ワークショップ。" in ja
+
+
+def test_web_version_has_no_subscriber_parts_and_local_images(config, tricky):
+    rendered = render_issue(tricky, config)
+    edition = rendered.edition("en")
+    image = "https://newsletter.example.org/japan-st/2013-07-tricky/images/banner-space.png"
+    assert f'src="{image}"' in edition.email_html
+    assert PLACEHOLDERS["unsubscribe_url"] in edition.email_html
+    assert PLACEHOLDERS["unsubscribe_url"] in edition.text
+    assert "View in browser" in edition.email_html
+    web = edition.web_html
+    assert 'src="images/banner-space.png"' in web and image not in web
+    assert not any(token in web for token in PLACEHOLDERS.values())
+    assert "View in browser" not in web and "Unsubscribe" not in web
+    assert "This is the web version of Japan Science and Technology Newsletter." in web
+    assert "-only-->" not in web + edition.email_html
+    assert rendered.images == {"banner-space.png": tricky.source.parent / "images/banner-space.png"}
+
+
+def test_content_html_is_the_body_of_the_web_version(config, tricky):
+    edition = render_issue(tricky, config).edition("ja")
+    assert edition.content_html.startswith("<div")
+    assert "<body" not in edition.content_html and "<head" not in edition.content_html
+    assert edition.content_html in edition.web_html
+    assert "@media only screen and (max-width:480px)" in edition.style_html
+    assert "<!--[if" not in edition.style_html
+    moved = edition.web_html_with_images("../../2013-07-tricky/images/")
+    assert 'src="../../2013-07-tricky/images/banner-space.png"' in moved
+
+
+def test_view_in_browser_points_at_the_archive_page_of_each_language(config, tricky):
+    rendered = render_issue(tricky, config)
+    base = "https://newsletter.example.org/japan-st/"
+    assert rendered.edition("en").web_url == f"{base}2013-07-tricky/"
+    assert rendered.edition("ja").web_url == f"{base}ja/2013-07-tricky/"
+    assert f'href="{base}ja/2013-07-tricky/"' in rendered.edition("ja").email_html
+
+
+def test_a_language_without_labels_borrows_the_english_words(sample_project, tricky):
+    toml = sample_project / "newsletter.toml"
+    toml.write_text(toml.read_text().replace('["en", "ja"]', '["en", "ja", "fr"]'))
+    config = project_config(sample_project)
+    edition = Renderer(config).render(tricky, ["fr"]).edition("fr")
+    assert '<html lang="fr"' in edition.email_html and ">juillet 2013" in edition.email_html
+    assert "Unsubscribe" in edition.email_html
