@@ -1,0 +1,65 @@
+"""`newsletter build`: the files of every edition, their sizes, and refusal of a bad issue."""
+
+from __future__ import annotations
+
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from newsletter.cli import cli
+
+
+@pytest.fixture
+def run(sample_project: Path, monkeypatch):
+    monkeypatch.chdir(sample_project)
+
+    def invoke(*args: str):
+        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+def test_build_writes_every_output_of_every_language_and_prints_sizes(run, sample_project):
+    result = run("build", "issues/2013-05.yaml", "--out", "out")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert len(lines) == 8
+    for language in ("en", "ja"):
+        folder = sample_project / "out" / "2013-05" / language
+        for name in ("email.html", "email.txt", "web.html", "preview.eml"):
+            size = (folder / name).stat().st_size
+            assert f"out/2013-05/{language}/{name}  {size / 1024:.1f} KB" in lines
+        assert (folder / "images" / "banner-space.png").is_file()
+        assert 'src="images/banner-space.png"' in (folder / "web.html").read_text()
+        message = BytesParser(policy=policy.default).parsebytes(
+            (folder / "preview.eml").read_bytes()
+        )
+        assert message["To"] == "Subscriber Name <subscriber@example.org>"
+        assert "%%NL_" not in message.get_body(("html",)).get_content()
+
+
+def test_build_defaults_to_the_newest_ready_issue_and_the_build_folder(run, sample_project):
+    result = run("build")
+    assert result.exit_code == 0, result.output
+    assert (sample_project / "build" / "2013-05" / "en" / "email.html").is_file()
+    assert not (sample_project / "build" / "2013-08").exists()  # a draft
+
+
+def test_build_accepts_a_slug(run, sample_project):
+    assert run("build", "2011-07", "--out", "out").exit_code == 0
+    assert (sample_project / "out" / "2011-07" / "ja" / "web.html").is_file()
+
+
+def test_build_refuses_an_invalid_issue_with_its_errors(run, sample_project):
+    path = sample_project / "issues" / "2013-05.yaml"
+    path.write_text(path.read_text().replace("date: 2013-05-31", "date: 2013-05-32"))
+    result = run("build", "issues/2013-05.yaml", "--out", "out")
+    assert result.exit_code == 1
+    assert result.output == (
+        "issues/2013-05.yaml:6:7: date: '2013-05-32' is not a valid date: day value is outside"
+        " expected range\n1 problem in 1 file; nothing was written\n"
+    )
+    assert not (sample_project / "out").exists()
