@@ -63,9 +63,11 @@ def test_rendering_fetches_no_import_url(no_network, monkeypatch):
 
 def test_css_is_inlined_and_media_query_keeps_important(no_network):
     html = compile_email(DOC)
-    assert '<p class="big" style="display:block; margin:13px 0; font-size:20px">' in html
+    assert '<p class="big" style="font-size:20px">' in html
     assert 'style="color:#a51c30"' in html
-    assert "@media only screen and (max-width:480px){.big{font-size:16px !important}}" in html
+    assert (
+        "@media only screen and (max-width: 480px) { .big { font-size: 16px !important; } }" in html
+    )
 
 
 def test_image_keeps_the_width_attribute_outlook_needs(no_network):

@@ -66,7 +66,7 @@ MISTAKES = {
     ),
     "label_table_syntax": (
         "labels.toml", "[ja]", "[ja",
-        "templates/labels.toml:30:4: TOML syntax error: Expected ']' at the end of a table declaration",
+        "templates/labels.toml:31:4: TOML syntax error: Expected ']' at the end of a table declaration",
     ),
 }  # fmt: skip
 

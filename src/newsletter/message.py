@@ -64,8 +64,10 @@ def build_message(
         message["List-Unsubscribe"] = f"<{recipient.unsubscribe_url}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     values = recipient.values()
-    message.set_content(personalise(edition.text, values, html_text=False))
-    message.add_alternative(personalise(edition.email_html, values), subtype="html")
+    text = personalise(edition.text, values, html_text=False)
+    message.set_content(text, cte="quoted-printable" if text.isascii() else "base64")
+    # base64 (C-fast) rather than letting the email package try both encodings per message.
+    message.add_alternative(personalise(edition.email_html, values), subtype="html", cte="base64")
     message["Content-Language"] = edition.language  # after set_content, which clears Content-*
     return message
 

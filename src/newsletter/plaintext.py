@@ -80,6 +80,8 @@ def _paragraphs(text: str) -> list[str]:
 
 def width(text: str) -> int:
     """Terminal columns: wide and full-width characters take two."""
+    if text.isascii():
+        return len(text)
     return sum(2 if _is_wide(c) else 1 for c in text)
 
 
@@ -90,16 +92,17 @@ def _is_wide(char: str) -> bool:
 def wrap(text: str, first: str = "", rest: str = "", columns: int = WIDTH) -> list[str]:
     """Fill `text` into lines of at most `columns` (a longer URL or word gets its own line)."""
     lines: list[str] = []
-    line, indent = first, first
+    line, indent, used = first, first, width(first)
     for unit in _units(text):
         if unit == " ":
             if line != indent:
-                line += " "
+                line, used = line + " ", used + 1
             continue
-        if width(line) + width(unit) > columns and line.strip() and line != indent:
+        size = width(unit)
+        if used + size > columns and line.strip() and line != indent:
             lines.append(line.rstrip())
-            line = indent = rest
-        line += unit
+            line, indent, used = rest, rest, width(rest)
+        line, used = line + unit, used + size
     if line.strip() or not lines:
         lines.append(line.rstrip())
     return lines
