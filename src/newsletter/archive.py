@@ -1,0 +1,192 @@
+"""`newsletter archive`: the static site of past issues, built from rendered editions.
+
+Every ready issue is rendered once per language; that edition's web content serves both its
+page and its feed entry. The whole site is written into a staging folder first and swapped in
+at the end, so a failed build leaves the previous site untouched, a removed issue disappears,
+and the same input gives byte-identical files (nothing depends on the clock).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import shutil
+from dataclasses import dataclass
+from itertools import groupby
+from pathlib import Path
+
+from .config import Config
+from .errors import NewsletterError
+from .feeds import atom_feed, sitemap
+from .i18n import format_month, language_name
+from .issues import load_project_issues
+from .render import WEB_IMAGES, RenderedIssue, Renderer
+
+MARKER = ".newsletter-site"  # marks a folder this command may replace
+
+
+@dataclass(frozen=True)
+class SiteReport:
+    out: Path
+    pages: int
+    issues: int
+    images: int
+    bytes: int
+
+
+def build_archive(config: Config, out: Path) -> SiteReport:
+    """Render every ready issue and write the archive site into `out`."""
+    issues = [issue for issue in load_project_issues(config) if issue.is_ready]
+    renderer = Renderer(config)
+    rendered = [renderer.render(issue) for issue in reversed(issues)]  # newest first
+    files = SiteBuilder(config, renderer, rendered).files()
+    images = {
+        f"{r.issue.slug}/images/{name}": path for r in rendered for name, path in r.images.items()
+    }
+    written = write_site(out, files, images)
+    pages = sum(path.endswith(".html") for path in files)
+    return SiteReport(out, pages, len(rendered), len(images), written)
+
+
+def page_path(language: str, default: str, slug: str | None = None) -> str:
+    """A page's path in the site: `index.html`, `ja/index.html`, `2013-05/index.html`, ..."""
+    parts = [] if language == default else [language]
+    if slug:
+        parts.append(slug)
+    return "/".join([*parts, "index.html"])
+
+
+def relative(from_page: str, to_path: str) -> str:
+    """A link from one page to another file, relative, so the site works from any folder."""
+    return posixpath.relpath(to_path, posixpath.dirname(from_page) or ".")
+
+
+class SiteBuilder:
+    """Lays out the pages of the site; `files()` returns site path -> content."""
+
+    def __init__(self, config: Config, renderer: Renderer, rendered: list[RenderedIssue]):
+        self.config = config
+        self.theme = renderer.theme
+        self.rendered = rendered
+        self.default = config.default_language
+
+    def files(self) -> dict[str, bytes]:
+        files: dict[str, bytes] = {"site.css": self.theme.render("site/site.css", {}).encode()}
+        for language in self.config.languages:
+            files[page_path(language, self.default)] = self._index(language)
+            for position, item in enumerate(self.rendered):
+                path = page_path(language, self.default, item.issue.slug)
+                files[path] = self._issue_page(language, position, path)
+            feed_path = "feed.xml" if language == self.default else f"{language}/feed.xml"
+            files[feed_path] = atom_feed(self.config, self.rendered, language, feed_path)
+        urls = [p for p in files if p.endswith("index.html")]
+        files["sitemap.xml"] = sitemap(self.config, urls, self._dates())
+        return files
+
+    def _common(self, language: str, path: str, slug: str | None = None) -> dict:
+        labels = self.theme.labels(language)
+        feed = "feed.xml" if language == self.default else f"{language}/feed.xml"
+        return {
+            "language": language,
+            "labels": labels,
+            "newsletter": self.config.newsletter,
+            "sender": self.config.sender,
+            "css": relative(path, "site.css"),
+            "feed": relative(path, feed),
+            "home": relative(path, page_path(language, self.default)),
+            "subscribe_url": self.config.newsletter.base_url.rstrip("/") + "/subscribe/",
+            "switch": [
+                {
+                    "code": other,
+                    "name": language_name(other),
+                    "current": other == language,
+                    "href": relative(path, page_path(other, self.default, slug)),
+                }
+                for other in self.config.languages
+            ],
+        }
+
+    def _index(self, language: str) -> bytes:
+        path = page_path(language, self.default)
+        years = []
+        for year, group in groupby(self.rendered, key=lambda r: r.issue.date.year):
+            years.append(
+                {"year": year, "issues": [self._listing(r, language, path) for r in group]}
+            )
+        context = {**self._common(language, path), "years": years}
+        return self.theme.render("site/index.html", context).encode()
+
+    def _listing(self, item: RenderedIssue, language: str, from_page: str) -> dict:
+        edition = item.edition(language)
+        return {
+            "href": relative(from_page, page_path(language, self.default, item.issue.slug)),
+            "title": item.issue.title.get_for(language, self.default),
+            "date": item.issue.date.isoformat(),
+            "date_label": format_month(item.issue.date, language),
+            "teaser": edition.preheader,
+        }
+
+    def _issue_page(self, language: str, position: int, path: str) -> bytes:
+        item = self.rendered[position]
+        edition = item.edition(language)
+        images = relative(path, f"{item.issue.slug}/images/")
+        neighbours = {
+            "newer": self.rendered[position - 1] if position > 0 else None,
+            "older": self.rendered[position + 1] if position + 1 < len(self.rendered) else None,
+        }
+        context = {
+            **self._common(language, path, item.issue.slug),
+            "title": item.issue.title.get_for(language, self.default),
+            "style": edition.style_html,
+            "content": edition.content_html.replace(f'src="{WEB_IMAGES}', f'src="{images}/'),
+            "nav": {
+                name: r
+                and {
+                    "href": relative(path, page_path(language, self.default, r.issue.slug)),
+                    "title": format_month(r.issue.date, language),
+                }
+                for name, r in neighbours.items()
+            },
+        }
+        return self.theme.render("site/issue.html", context).encode()
+
+    def _dates(self) -> dict[str, str]:
+        dates = {}
+        for item in self.rendered:
+            for language in self.config.languages:
+                path = page_path(language, self.default, item.issue.slug)
+                dates[path] = item.issue.date.isoformat()
+        return dates
+
+
+def write_site(out: Path, files: dict[str, bytes], images: dict[str, Path]) -> int:
+    """Write the site into a staging folder, then swap it for `out`; return bytes written."""
+    if out.exists() and any(out.iterdir()) and not (out / MARKER).exists():
+        raise NewsletterError(
+            f"{out} exists and was not made by `newsletter archive`; "
+            "choose an empty or new folder with --out"
+        )
+    staging = out.with_name(f".{out.name}.staging")
+    shutil.rmtree(staging, ignore_errors=True)
+    total = 0
+    for relative_path, content in sorted(files.items()):
+        total += _write(staging / relative_path, content)
+    for relative_path, source in sorted(images.items()):
+        total += _write(staging / relative_path, source.read_bytes())
+    _write(staging / MARKER, b"Built by `newsletter archive`; rebuilt whole each time.\n")
+    _swap(staging, out)
+    return total
+
+
+def _write(path: Path, content: bytes) -> int:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    return len(content)
+
+
+def _swap(staging: Path, out: Path) -> None:
+    old = out.with_name(f".{out.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if out.exists():
+        out.rename(old)
+    staging.rename(out)
+    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,64 @@
+"""The archive's machine-readable files: an Atom feed per language (feedgen) and a sitemap."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from xml.sax.saxutils import escape
+
+from feedgen.feed import FeedGenerator
+
+from .config import Config
+from .render import WEB_IMAGES, RenderedIssue
+from .view import image_url, web_url
+
+
+def atom_feed(config: Config, rendered: list[RenderedIssue], language: str, path: str) -> bytes:
+    """Atom, newest issue first, each entry with the edition's full content."""
+    base = config.newsletter.base_url.rstrip("/") + "/"
+    default = config.default_language
+    feed = FeedGenerator()
+    feed.id(base if language == default else f"{base}{language}/")
+    feed.title(config.newsletter.name)
+    feed.subtitle(config.newsletter.description or config.newsletter.name)
+    feed.author({"name": config.sender.name})
+    feed.link(href=f"{base}{path}", rel="self")
+    feed.link(href=feed.id(), rel="alternate")
+    feed.language(language)
+    if rendered:  # the newest issue's date: the feed must not depend on when it was built
+        feed.updated(_moment(rendered[0].issue.date, config))
+    for item in reversed(rendered):  # feedgen prepends: oldest first gives newest on top
+        edition = item.edition(language)
+        entry = feed.add_entry()
+        url = web_url(config, item.issue.slug, language)
+        entry.id(url)
+        entry.link(href=url)
+        entry.title(item.issue.title.get_for(language, default))
+        entry.updated(_moment(item.issue.date, config))
+        entry.published(_moment(item.issue.date, config))
+        if edition.preheader:
+            entry.summary(edition.preheader)
+        images = image_url(config, item.issue.slug, "")
+        content = edition.content_html.replace(f'src="{WEB_IMAGES}', f'src="{images}')
+        entry.content(content, type="html")
+    return feed.atom_str(pretty=True)
+
+
+def sitemap(config: Config, paths: list[str], dates: dict[str, str]) -> bytes:
+    """sitemap.xml listing every page, with the issue date as lastmod."""
+    base = config.newsletter.base_url.rstrip("/") + "/"
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
+    ]
+    for path in sorted(paths):
+        url = base + path.removesuffix("index.html")
+        lastmod = f"<lastmod>{dates[path]}</lastmod>" if path in dates else ""
+        lines.append(f"  <url><loc>{escape(url)}</loc>{lastmod}</url>")
+    lines.append("</urlset>")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _moment(day: dt.date, config: Config) -> dt.datetime:
+    zone = zoneinfo.ZoneInfo(config.newsletter.timezone)
+    return dt.datetime.combine(day, dt.time(9, 0), tzinfo=zone)
