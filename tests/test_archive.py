@@ -53,8 +53,8 @@ def test_each_issue_has_a_page_per_language_with_its_images(site):
 
 def test_issue_pages_link_to_previous_and_next(site):
     page = (site / "2012-04" / "index.html").read_text()
-    assert '<a rel="next" href="../2012-07/index.html">' in page
-    assert '<a rel="prev" href="../2011-12/index.html">' in page
+    assert '<a class="newer" rel="next" href="../2012-07/index.html">' in page
+    assert '<a class="older" rel="prev" href="../2011-12/index.html">' in page
     newest = (site / "2013-05" / "index.html").read_text()
     assert 'rel="next"' not in newest
 
