@@ -63,3 +63,14 @@ def test_build_refuses_an_invalid_issue_with_its_errors(run, sample_project):
         " expected range\n1 problem in 1 file; nothing was written\n"
     )
     assert not (sample_project / "out").exists()
+
+
+def test_a_new_project_builds_with_the_default_theme(tmp_path, monkeypatch):
+    runner = CliRunner()
+    assert runner.invoke(cli, ["init", str(tmp_path / "lab"), "--name", "Lab News"]).exit_code == 0
+    monkeypatch.chdir(tmp_path / "lab")
+    [issue] = Path("issues").glob("*.yaml")
+    result = runner.invoke(cli, ["build", str(issue), "--out", "out"])
+    assert result.exit_code == 0, result.output
+    html = next(Path("out").glob("*/en/email.html")).read_text()
+    assert "Lab News" in html and "<img" not in html  # the starter issue has no image
