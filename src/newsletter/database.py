@@ -1,0 +1,152 @@
+"""Opening the database: an engine for the configured URL, brought up to the newest schema.
+
+SQLite and PostgreSQL behave the same to the rest of the code: on SQLite we issue BEGIN
+ourselves (pysqlite would otherwise run DDL outside the transaction and start write
+transactions late), and a write transaction takes the write lock up front (BEGIN IMMEDIATE)
+so that two writers queue instead of failing half-way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection, Engine
+
+from .config import Config
+from .errors import NewsletterError
+
+SUPPORTED = ("sqlite", "postgresql")
+# Any fixed number: PostgreSQL advisory lock that makes concurrent upgrades wait for each other.
+MIGRATION_LOCK = 47112025
+
+
+def open_database(config: Config) -> tuple[Engine, str | None]:
+    """An engine on the project's database at the newest schema, and the revision it was
+    upgraded to (None when it already was current)."""
+    shown = display_url(config)
+    engine = make_engine(config.database_url, shown)
+    with database_errors(f"cannot open the database {shown}"):
+        upgraded = upgrade(engine)
+    return engine, upgraded
+
+
+def display_url(config: Config) -> str:
+    """The database as a person would name it: the SQLite file, or the URL without password."""
+    url = sa.make_url(config.database_url)
+    if url.get_backend_name() == "sqlite":
+        return url.database or ":memory:"
+    return url.set(drivername=url.get_backend_name()).render_as_string(hide_password=True)
+
+
+def make_engine(url: str, shown: str | None = None) -> Engine:
+    backend = sa.make_url(url).get_backend_name()
+    if backend not in SUPPORTED:
+        raise NewsletterError(
+            f"database.url: '{shown or url}' is not supported; "
+            "use sqlite:///FILE or postgresql://USER@HOST/DATABASE"
+        )
+    if backend == "postgresql":
+        return sa.create_engine(url, connect_args={"connect_timeout": 10})
+    engine = sa.create_engine(url, connect_args={"timeout": 30})
+    sa.event.listen(engine, "connect", _sqlite_connect)
+    sa.event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _sqlite_connect(dbapi_connection, _record) -> None:
+    dbapi_connection.isolation_level = None  # no implicit BEGIN: _sqlite_begin does it
+    dbapi_connection.execute("PRAGMA foreign_keys = ON")  # as PostgreSQL always does
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    connection.exec_driver_sql(connection.get_execution_options().get("sqlite_begin", "BEGIN"))
+
+
+def writing(connection: Connection) -> Connection:
+    """Mark a connection, before it begins, as one that will write (SQLite: BEGIN IMMEDIATE)."""
+    return connection.execution_options(sqlite_begin="BEGIN IMMEDIATE")
+
+
+@contextlib.contextmanager
+def database_errors(what: str) -> Iterator[None]:
+    """Turn a failing or unreachable database into a one-line error instead of a traceback."""
+    try:
+        yield
+    except sa.exc.OperationalError as exc:
+        raise NewsletterError(f"{what}: {_reason(exc)}") from None
+
+
+def _reason(exc: sa.exc.OperationalError) -> str:
+    first = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else str(exc)
+    # psycopg says 'connection failed: connection to server at "h", port 1 failed: Why'.
+    reason = first.rsplit(" failed: ", 1)[-1].removeprefix("FATAL:").strip()
+    reason = reason[:1].lower() + reason[1:]
+    if reason == "unable to open database file":
+        reason += " (does its folder exist, and may you write there?)"
+    return reason
+
+
+def alembic_config() -> AlembicConfig:
+    """Alembic's settings, from code: the migrations ship inside the package."""
+    config = AlembicConfig()
+    config.set_main_option("script_location", "newsletter:migrations")
+    config.set_main_option("path_separator", "os")
+    return config
+
+
+def upgrade(engine: Engine) -> str | None:
+    """Migrate to the newest schema; a quick read and nothing more when already there."""
+    config = alembic_config()
+    head = ScriptDirectory.from_config(config).get_current_head()
+    with engine.connect() as connection:
+        if current_revision(connection) == head:
+            return None
+    with engine.connect() as connection:
+        _migrate(connection, config, head)
+    return head
+
+
+def current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def _migrate(connection: Connection, config: AlembicConfig, head: str | None) -> None:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:  # SQLite ignores this pragma inside a transaction, hence the raw connection
+        connection.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
+    try:
+        with writing(connection).begin():
+            if not sqlite:
+                connection.execute(
+                    sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+                )
+            current = current_revision(connection)
+            if current == head:
+                return  # another process upgraded it while we waited for the lock
+            _check_known(config, current)
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+            if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
+                raise NewsletterError("a migration broke a foreign key; nothing was changed")
+    finally:
+        if sqlite:
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys = ON")
+
+
+def _check_known(config: AlembicConfig, current: str | None) -> None:
+    if current is None:
+        return
+    script = ScriptDirectory.from_config(config)
+    try:
+        script.get_revision(current)
+    except Exception:  # alembic raises several kinds for an unknown revision
+        raise NewsletterError(
+            f"the database's schema is revision {current}, newer than this version of "
+            f"newsletter knows ({script.get_current_head()}); upgrade newsletter"
+        ) from None

@@ -1,0 +1,11 @@
+"""Alembic's entry point: runs the migrations on the connection `database.upgrade()` passes."""
+
+from alembic import context
+
+from newsletter.store_schema import metadata
+
+connection = context.config.attributes["connection"]
+# render_as_batch: SQLite can only alter a table by copying it, which batch mode does for us.
+context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,122 @@
+"""The database tables as the code sees them (the migrations in migrations/ create them).
+
+Every time is stored in UTC. Subscriber ids are plain integers that never change, so that the
+delivery ledger (one row per issue and subscriber) can refer to them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+# A subscriber's status; only `active` ones are mailed. Bounces and complaints will set theirs.
+STATUSES = (
+    "active",  # mailed, as long as their consent is valid
+    "unsubscribed",  # asked to stop; only a new express consent brings them back
+    "bounced",  # the address does not work (set by bounce processing)
+    "complained",  # marked a message as spam; treated like an unsubscribe
+)
+
+# How consent was obtained (CASL). Implied consent lapses; express consent does not.
+CONSENTS = (
+    "express",  # the person said yes (form, sign-up sheet, reply); valid until they withdraw
+    "implied",  # business relationship, business card...; lapses two years after consented_at
+)
+
+# What a history row records; the row holds the state *after* the change.
+CHANGES = (
+    "added",  # the subscriber was created, with this status and consent
+    "status",  # the status changed (unsubscribe, bounce, complaint)
+    "consent",  # the consent changed (renewed, or implied replaced by express)
+    "resubscribed",  # a new express consent re-activated someone who had left
+)
+
+
+class UtcDateTime(sa.TypeDecorator):
+    """An aware datetime in UTC, the same on PostgreSQL (timestamptz) and SQLite (text)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: times in the store must be aware")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+Json = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+metadata = sa.MetaData()
+
+subscribers = sa.Table(
+    "subscribers",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    # The address lowercased after email-validator's normalisation: what "same person" means.
+    sa.Column("email_key", sa.String(320), nullable=False),
+    sa.Column("email", sa.String(320), nullable=False),  # as the person or the list wrote it
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("language", sa.String(35), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("status_changed_at", UtcDateTime, nullable=False),
+    sa.Column("consent", sa.String(20), nullable=False),
+    sa.Column("consented_at", UtcDateTime, nullable=False),
+    # NULL for express consent; kept as a column so delivery filters on it in SQL.
+    sa.Column("consent_expires_at", UtcDateTime, nullable=True),
+    sa.Column("consent_source", sa.Text, nullable=False),
+    sa.Column("consent_changed_at", UtcDateTime, nullable=False),
+    sa.Column("attributes", Json, nullable=False),  # the list's other columns
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("email_key", name="uq_subscribers_email_key"),
+    sa.CheckConstraint(_one_of("status", STATUSES), name="ck_subscribers_status"),
+    sa.CheckConstraint(_one_of("consent", CONSENTS), name="ck_subscribers_consent"),
+    sa.Index("ix_subscribers_status_language", "status", "language"),
+    sqlite_autoincrement=True,  # never reuse the id of a forgotten subscriber
+)
+
+# Every change of status or consent, never updated; `forget` blanks the personal columns.
+subscriber_history = sa.Table(
+    "subscriber_history",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "subscriber_id",
+        sa.Integer,
+        sa.ForeignKey("subscribers.id", name="fk_subscriber_history_subscriber_id"),
+        nullable=True,  # NULL once the person is forgotten
+    ),
+    sa.Column("changed_at", UtcDateTime, nullable=False),
+    sa.Column("change", sa.String(20), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("consent", sa.String(20), nullable=False),
+    sa.Column("consented_at", UtcDateTime, nullable=False),
+    sa.Column("consent_source", sa.Text, nullable=True),
+    sa.Column("via", sa.Text, nullable=True),  # what made the change: "import x.csv:4", a command
+    sa.Column("actor", sa.Text, nullable=True),  # who: the login name, or "subscriber"
+    sa.CheckConstraint(_one_of("change", CHANGES), name="ck_subscriber_history_change"),
+    sa.Index("ix_subscriber_history_subscriber_id", "subscriber_id"),
+)
+
+# People who asked to be forgotten: only a hash of the address, so imports can skip them.
+forgotten = sa.Table(
+    "forgotten",
+    metadata,
+    sa.Column("address_hash", sa.String(100), primary_key=True),
+    sa.Column("forgotten_at", UtcDateTime, nullable=False),
+)

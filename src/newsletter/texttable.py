@@ -1,0 +1,25 @@
+"""Plain-text tables for the terminal, aligned even with Japanese names (two columns wide)."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+
+
+def width(text: str) -> int:
+    """Terminal columns `text` takes: East Asian wide and full-width characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: int = 0) -> str:
+    """Columns padded to their widest cell; the last `right` columns aligned right (numbers)."""
+    widths = [max(width(str(row[i])) for row in [headers, *rows]) for i in range(len(headers))]
+    first_right = len(headers) - right
+    lines = []
+    for row in [headers, *rows]:
+        cells = []
+        for i, cell in enumerate(row):
+            pad = " " * (widths[i] - width(str(cell)))
+            cells.append(pad + str(cell) if i >= first_right else str(cell) + pad)
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)

@@ -1,0 +1,317 @@
+"""`newsletter subscribers ...` as a user meets it: output, exit codes, errors without tracebacks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from click.testing import CliRunner
+
+from newsletter.cli import cli
+
+pytest_plugins = ["store_fixtures"]
+
+HEADER = "email,name,language,consent,consented_at,source\n"
+
+
+@pytest.fixture
+def run(sample_project: Path, environ: dict[str, str], monkeypatch):
+    """Run `newsletter subscribers ARGS` in the sample project, on SQLite or PostgreSQL."""
+    monkeypatch.chdir(sample_project)
+
+    def invoke(*args: str, stdin: str | None = None):
+        result = CliRunner().invoke(
+            cli, ["subscribers", *args], input=stdin, env=environ, catch_exceptions=False
+        )
+        assert "Traceback" not in result.output
+        return result
+
+    return invoke
+
+
+def today() -> dt.date:
+    """Today where the sample newsletter is (dates are shown in its time zone)."""
+    return dt.datetime.now(ZoneInfo("America/Toronto")).date()
+
+
+def days_ago(days: int) -> str:
+    return (today() - dt.timedelta(days=days)).isoformat()
+
+
+def test_first_command_creates_the_database_and_says_so(run, database_url):
+    first, second = run("count"), run("count")
+    assert first.stderr.startswith("note: ") and first.stderr.endswith(
+        ": schema upgraded to 0001\n"
+    )
+    assert second.stderr == ""
+
+
+def test_import_of_the_sample_list_then_again_says_nothing_changed(run):
+    first = run("import", "subscribers/sample.csv")
+    second = run("import", "subscribers/sample.csv")
+    rows = len(Path("subscribers/sample.csv").read_text(encoding="utf-8").splitlines()) - 1
+    assert (first.exit_code, second.exit_code) == (0, 0)
+    assert first.stdout == f"subscribers/sample.csv: {rows} added, 0 updated, 0 unchanged\n"
+    assert second.stdout == (
+        f"subscribers/sample.csv: 0 added, 0 updated, {rows} unchanged; nothing changed\n"
+    )
+
+
+def test_import_with_bad_rows_prints_each_and_imports_nothing(run):
+    Path("new.csv").write_text(
+        HEADER + "a@example.org,A,en,express,2020-01-01,web\nb@,B,fr,express,2020-01-01,web\n",
+        encoding="utf-8",
+    )
+    result = run("import", "new.csv")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-3:] == [
+        "new.csv:3: invalid email address 'b@': There must be something after the @-sign.",
+        "new.csv:3: unknown language 'fr'; expected one of: en, ja",
+        "2 problems in 1 subscriber file; nothing was imported "
+        "(fix them, or pass --skip-invalid to import the other rows)",
+    ]
+    assert "0 subscribers" in run("list").stdout
+
+
+def test_import_skip_invalid_reports_the_rows_left_out_and_where_they_went(run):
+    Path("new.csv").write_text(
+        HEADER + "a@example.org,A,en,express,2020-01-01,web\nb@,B,en,express,2020-01-01,web\n",
+        encoding="utf-8",
+    )
+    result = run("import", "new.csv", "--skip-invalid", "--rejects", "bad.csv")
+    assert result.exit_code == 0
+    assert result.stderr.splitlines()[-1] == (
+        "new.csv:3: invalid email address 'b@': There must be something after the @-sign."
+    )
+    assert (
+        result.stdout
+        == "new.csv: 1 added, 0 updated, 0 unchanged, 1 rejected (written to bad.csv)\n"
+    )
+    assert Path("bad.csv").read_text(encoding="utf-8").startswith("error,email,")
+
+
+def test_import_of_a_list_without_consent_takes_it_from_the_options(run):
+    Path("members.csv").write_text("email,name\na@example.org,A\n", encoding="utf-8")
+    refused = run("import", "members.csv")
+    assert refused.exit_code == 1
+    assert (
+        "members.csv:1: no 'consent' column: add one (express or implied) or pass --consent"
+        in refused.stderr
+    )
+    bad_date = run("import", "members.csv", "--consent", "express", "--consented-at", "May 1")
+    assert bad_date.exit_code == 2
+    assert (
+        "Invalid value for --consented-at: 'May 1' is not a valid date: write YYYY-MM-DD"
+        in bad_date.stderr
+    )
+    result = run(
+        "import",
+        "members.csv",
+        "--consent",
+        "express",
+        "--consented-at",
+        "2025-05-01",
+        "--source",
+        "2025 membership form",
+    )
+    assert result.stdout == "members.csv: 1 added, 0 updated, 0 unchanged\n"
+    assert "express 2025-05-01  2025 membership form" in run("show", "a@example.org").stdout
+
+
+def test_add_then_list_shows_a_table(run):
+    result = run(
+        "add",
+        "Hiroshi.Tanaka@Example.jp",
+        "--name",
+        "田中 浩",
+        "--language",
+        "ja",
+        "--consent",
+        "implied",
+        "--source",
+        "business card",
+        "--consented-at",
+        "2025-11-21",
+    )
+    assert result.stdout == "added Hiroshi.Tanaka@Example.jp (ja, implied consent of 2025-11-21)\n"
+    run(
+        "add",
+        "claire@example.org",
+        "--consent",
+        "express",
+        "--source",
+        "web form",
+        "--consented-at",
+        "2024-06-14",
+    )
+    assert run("list").stdout == (
+        "id  email                      name     lang  status  consent  given       lapses\n"
+        "1   Hiroshi.Tanaka@Example.jp  田中 浩  ja    active  implied  2025-11-21  2027-11-21\n"
+        "2   claire@example.org                  en    active  express  2024-06-14  -\n"
+        "2 subscribers\n"
+    )
+    assert run("list", "--language", "JA").stdout.endswith("\n1 subscriber\n")
+
+
+def test_add_needs_a_consent_and_its_source(run):
+    result = run("add", "a@example.org", "--consent", "express")
+    assert result.exit_code == 2
+    assert "Missing option '--source'" in result.stderr
+
+
+def test_unsubscribed_person_comes_back_only_with_express_consent(run):
+    run(
+        "add",
+        "a@example.org",
+        "--consent",
+        "implied",
+        "--source",
+        "card",
+        "--consented-at",
+        days_ago(30),
+    )
+    assert run("unsubscribe", "a@example.org").stdout == "unsubscribed a@example.org\n"
+    assert run("unsubscribe", "A@example.org").stdout == (
+        f"a@example.org is already unsubscribed (since {today()}); nothing changed\n"
+    )
+    refused = run("add", "a@example.org", "--consent", "implied", "--source", "card")
+    assert refused.exit_code == 1
+    assert refused.stderr == (
+        f"error: a@example.org is unsubscribed (since {today()}); only a new express "
+        "consent re-activates them: --consent express --source HOW --consented-at DATE\n"
+    )
+    back = run("add", "a@example.org", "--consent", "express", "--source", "phone call")
+    assert back.stdout == f"re-activated a@example.org (express consent of {today()})\n"
+
+
+def test_forget_asks_first_and_then_keeps_the_address_out(run):
+    run("add", "a@example.org", "--consent", "express", "--source", "form")
+    declined = run("forget", "a@example.org", stdin="n\n")
+    assert declined.exit_code == 1
+    assert "Forget a@example.org? Their data is deleted for good" in declined.stderr
+    assert run("list").stdout.endswith("1 subscriber\n")
+    assert run("forget", "a@example.org", "--yes").stdout == (
+        "forgot a@example.org: their data is deleted; imports will skip the address\n"
+    )
+    Path("again.csv").write_text(
+        HEADER + "A@example.org,A,en,express,2020-01-01,web\n", encoding="utf-8"
+    )
+    result = run("import", "again.csv")
+    assert result.stderr.endswith(
+        f"again.csv:2: 'A@example.org' was forgotten on {today()} (right to erasure); skipped\n"
+    )
+    assert (
+        result.stdout
+        == "again.csv: 0 added, 0 updated, 0 unchanged, 1 forgotten (skipped); nothing changed\n"
+    )
+
+
+def test_list_expiring_shows_implied_consent_lapsing_within_30_days_by_default(run):
+    soon = days_ago(2 * 365 - 10)  # implied consent lapses two years after it was given
+    later = days_ago(2 * 365 - 60)
+    run(
+        "add",
+        "soon@example.org",
+        "--consent",
+        "implied",
+        "--source",
+        "card",
+        "--consented-at",
+        soon,
+    )
+    run(
+        "add",
+        "later@example.org",
+        "--consent",
+        "implied",
+        "--source",
+        "card",
+        "--consented-at",
+        later,
+    )
+    assert run("list", "--expiring").stdout.splitlines()[1:] == [
+        f"1   soon@example.org        en    active  implied  {soon}  {run_lapse(soon)}",
+        "1 subscriber",
+    ]
+    assert run("list", "--expiring", "90").stdout.endswith("2 subscribers\n")
+    assert run("list", "--expired").stdout == "0 subscribers\n"
+
+
+def run_lapse(given: str) -> str:
+    day = dt.date.fromisoformat(given)
+    try:
+        return day.replace(year=day.year + 2).isoformat()
+    except ValueError:
+        return day.replace(year=day.year + 2, day=28).isoformat()
+
+
+def test_count_shows_statuses_by_language_and_who_may_be_mailed(run):
+    for email, language, consent, given in [
+        ("a@example.org", "en", "express", "2015-01-01"),
+        ("b@example.org", "ja", "express", "2015-01-01"),
+        ("c@example.org", "ja", "implied", "2015-01-01"),  # lapsed long ago
+        ("d@example.org", "en", "implied", days_ago(10)),
+    ]:
+        run(
+            "add",
+            email,
+            "--language",
+            language,
+            "--consent",
+            consent,
+            "--source",
+            "s",
+            "--consented-at",
+            given,
+        )
+    run("unsubscribe", "a@example.org")
+    assert run("count").stdout == (
+        "status        en  ja  total\n"
+        "active         1   2      3\n"
+        "unsubscribed   1   0      1\n"
+        "bounced        0   0      0\n"
+        "complained     0   0      0\n"
+        "total          2   2      4\n"
+        "may be mailed now: 2 of 3 active (1 with lapsed implied consent: list --expired)\n"
+    )
+
+
+def test_export_writes_csv_to_stdout_or_a_file(run):
+    run(
+        "add",
+        "a@example.org",
+        "--name",
+        "Ann",
+        "--consent",
+        "express",
+        "--source",
+        "form",
+        "--consented-at",
+        "2024-01-02",
+    )
+    assert run("export").stdout == (
+        "email,name,language,status,consent,consented_at,source\n"
+        "a@example.org,Ann,en,active,express,2024-01-02,form\n"
+    )
+    result = run("export", "all.csv")
+    assert result.stderr == "exported 1 subscriber to all.csv\n"
+    assert Path("all.csv").read_text(encoding="utf-8") == run("export").stdout
+
+
+def test_unknown_address_is_a_one_line_error(run):
+    run("count")
+    result = run("unsubscribe", "nobody@example.org")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "error: no subscriber with the address 'nobody@example.org'\n",
+    )
+
+
+def test_unreachable_database_is_a_one_line_error(sample_project, monkeypatch):
+    monkeypatch.chdir(sample_project)
+    url = "postgresql://postgres@127.0.0.1:1/newsletter"
+    result = CliRunner().invoke(cli, ["subscribers", "count"], env={"NEWSLETTER_DATABASE_URL": url})
+    assert result.exit_code == 1
+    assert result.output == f"error: cannot open the database {url}: connection refused\n"
