@@ -315,3 +315,14 @@ def test_unreachable_database_is_a_one_line_error(sample_project, monkeypatch):
     result = CliRunner().invoke(cli, ["subscribers", "count"], env={"NEWSLETTER_DATABASE_URL": url})
     assert result.exit_code == 1
     assert result.output == f"error: cannot open the database {url}: connection refused\n"
+
+
+def test_a_new_project_imports_its_sample_list(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    CliRunner().invoke(cli, ["init", "letters"], catch_exceptions=False)
+    monkeypatch.chdir(tmp_path / "letters")
+    result = CliRunner().invoke(
+        cli, ["subscribers", "import", "subscribers/sample.csv"], catch_exceptions=False
+    )
+    assert result.stdout == "subscribers/sample.csv: 1 added, 0 updated, 0 unchanged\n"
+    assert (tmp_path / "letters" / "newsletter.db").is_file()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import difflib
-import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -178,9 +177,3 @@ def write_csv(stream: IO[str], columns: list[str], rows: Iterable[dict[str, Any]
         writer.writerow(row)
         count += 1
     return count
-
-
-def csv_text(columns: list[str], rows: Iterable[dict[str, Any]]) -> str:
-    buffer = io.StringIO()
-    write_csv(buffer, columns, rows)
-    return buffer.getvalue()
