@@ -36,7 +36,7 @@ ONE_ISSUE = "2013-05"
 NODE_SCRIPT = """
 const fs = require("fs");
 const mjml = require("mjml");
-const compile = (source) => Promise.resolve(mjml(source, { validationLevel: "skip" }));
+const compile = (source) => Promise.resolve(mjml(source));  // default options, as its users run it
 (async () => {
   const [runs, ...files] = process.argv.slice(2);
   const documents = files.map((file) => fs.readFileSync(file, "utf8"));
@@ -88,7 +88,7 @@ def official_in_process(files: list[Path], runs: int) -> float:
 def official_cli(file: Path, runs: int) -> float:
     cli = NODE_DIR / "node_modules" / ".bin" / "mjml"
     out = file.with_suffix(".html")
-    command = [str(cli), str(file), "-o", str(out), "--config.validationLevel", "skip"]
+    command = [str(cli), str(file), "-o", str(out)]
     return median_ms(lambda: subprocess.run(command, check=True, capture_output=True), runs)
 
 
@@ -162,6 +162,15 @@ def main() -> None:
             *table,
             "",
             *verdict,
+            "",
+            "A build renders each edition once (Jinja2 -> mjml-python -> premailer on the theme's",
+            "inline CSS only -> text part) and writes email.html, email.txt, web.html and a MIME",
+            "preview.eml. Per edition, premailer takes about 2.3 ms and the MIME message 2 ms;",
+            "Jinja2, mjml-python, the tag check and the text part about 0.2-0.5 ms each. The",
+            "machine is shared with other test runs: figures vary by about 20% between runs.",
+            "Official MJML runs with its default options (soft validation; the documents pass",
+            "it with no error), as its users run it; our build checks tags too. With",
+            "validation skipped, official MJML took about 17 ms for the two documents.",
             "",
         ]
     )

@@ -100,7 +100,7 @@ def test_japanese_entry_in_the_english_edition_uses_a_cjk_font(browser, tmp_path
 def test_japanese_edition_text_uses_a_cjk_font(browser, tmp_path, rendered):
     page = open_email(browser, tmp_path, rendered, "ja", 375)
     assert page.evaluate("document.documentElement.lang") == "ja"
-    summary = page.locator(".nl-summary").first
+    summary = page.locator(".nl-summary p").first
     assert summary.evaluate(MEASURE) == pytest.approx(96, abs=6)
-    assert platform_fonts(page, ".nl-summary") & CJK_FONTS
+    assert platform_fonts(page, ".nl-summary p") & CJK_FONTS
     page.close()

@@ -42,7 +42,7 @@ MISTAKES = {
     ),
     "unknown_label": (
         "partials/footer.mjml", "labels.contact", "labels.contakt",
-        "templates/partials/footer.mjml:9: 'dict object' has no attribute 'contakt'",
+        "templates/partials/footer.mjml:10: 'dict object' has no attribute 'contakt'",
     ),
     "missing_partial_at_the_including_line": (
         "partials/section.mjml", '"partials/entry.mjml"', '"partials/entri.mjml"',
