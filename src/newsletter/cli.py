@@ -122,17 +122,18 @@ def archive(project: Project, out: Path | None) -> None:
     import time
 
     from .archive import build_archive
+    from .issues import display_path
 
     started = time.perf_counter()
     config = project.config
     report = build_archive(config, out or config.project_dir / "site")
     click.echo(
-        f"Built the archive in {report.out}: {plural(report.issues, 'issue')}, "
+        f"Built the archive in {display_path(report.out)}/: {plural(report.issues, 'issue')}, "
         f"{plural(report.pages, 'page')}, feed.xml, sitemap.xml, "
         f"{plural(report.images, 'image')}; {report.bytes / 1024:.0f} KB "
         f"in {time.perf_counter() - started:.1f} s"
     )
-    click.echo(f"Open {report.out / 'index.html'} in a browser.")
+    click.echo(f"Open {display_path(report.out / 'index.html')} in a browser.")
 
 
 @cli.command()
