@@ -32,7 +32,14 @@ def build_issue(
             (folder / name).write_bytes(contents[name])
             written.append(folder / name)
         for file, source in rendered.images.items():
-            target = folder / WEB_IMAGES / file
-            target.parent.mkdir(exist_ok=True)
-            shutil.copyfile(source, target)
+            copy_if_changed(source, folder / WEB_IMAGES / file)
     return written
+
+
+def copy_if_changed(source: Path, target: Path) -> None:
+    """Copy a file unless the target already has its size and is not older (as make does)."""
+    have, want = (target.stat() if target.exists() else None), source.stat()
+    if have and have.st_size == want.st_size and have.st_mtime_ns >= want.st_mtime_ns:
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(source, target)

@@ -20,7 +20,13 @@ _NO_LINE_START = set(
     "、。，．,.)]）」』】〕〉》！？!?：；:;ー・…ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ々"
 )
 _NO_LINE_END = set("([（「『【〔〈《")
-_URL = re.compile(r"(?:https?://|mailto:)\S+")
+# Where a line may break: around a URL, a run of spaces, each wide (CJK) character, a word.
+_WIDE = (
+    "\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
+    "\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
+    "\U0001f300-\U0001faff\U00020000-\U0003fffd"
+)
+_TOKENS = re.compile(rf"(?:https?://|mailto:)\S+|\s+|[{_WIDE}]|[^\s{_WIDE}]+")
 
 
 def edition_text(view: EditionView) -> str:
@@ -111,21 +117,7 @@ def wrap(text: str, first: str = "", rest: str = "", columns: int = WIDTH) -> li
 def _units(text: str) -> list[str]:
     """Words, URLs, single wide characters and single spaces, glued so that no line starts
     with closing punctuation or ends with an opening bracket."""
-    units: list[str] = []
-    position = 0
-    for url in [*_URL.finditer(text), None]:
-        end = url.start() if url else len(text)
-        for char in text[position:end]:
-            if char.isspace():
-                if units and units[-1] != " ":
-                    units.append(" ")
-            elif _is_wide(char) or not units or units[-1] == " " or _is_wide(units[-1][-1]):
-                units.append(char)
-            else:
-                units[-1] += char
-        if url:
-            units.append(url[0])
-            position = url.end()
+    units = [" " if token.isspace() else token for token in _TOKENS.findall(text)]
     glued: list[str] = []
     for unit in units:
         joins = glued and unit != " " and glued[-1] != " "
