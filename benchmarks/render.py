@@ -165,7 +165,7 @@ def main() -> None:
             "",
             "A build renders each edition once (Jinja2 -> mjml-python -> premailer on the theme's",
             "inline CSS only -> text part) and writes email.html, email.txt, web.html and a MIME",
-            "preview.eml. Per edition, the MIME message takes about 1.6 ms, premailer 0.8 ms,",
+            "preview.eml. Per edition, the MIME message takes about 1.5 ms, premailer 0.8 ms,",
             "Jinja2, mjml-python, the tag check and the text part about 0.2-0.5 ms each. The",
             "machine is shared with other test runs: figures vary by about 20% between runs.",
             "Official MJML runs with its default options (soft validation; the documents pass",
