@@ -27,10 +27,12 @@ def rendered(sample_project: Path):
     return Renderer(config).render(issue)
 
 
-def open_email(browser, tmp_path: Path, rendered, language: str, width: int, web: bool = False):
+def open_email(
+    browser, tmp_path: Path, rendered, language: str, width: int, web=False, scheme="light"
+):
     """A page showing the edition; the archive's image URLs are answered from the issue folder."""
     edition = rendered.edition(language)
-    page = browser.new_page(viewport={"width": width, "height": 900})
+    page = browser.new_page(viewport={"width": width, "height": 900}, color_scheme=scheme)
     images = rendered.images
 
     def answer(route):
@@ -103,4 +105,14 @@ def test_japanese_edition_text_uses_a_cjk_font(browser, tmp_path, rendered):
     summary = page.locator(".nl-summary p").first
     assert summary.evaluate(MEASURE) == pytest.approx(96, abs=6)
     assert platform_fonts(page, ".nl-summary p") & CJK_FONTS
+    page.close()
+
+
+def test_dark_mode_turns_the_card_dark_and_keeps_text_light(browser, tmp_path, artifacts, rendered):
+    page = open_email(browser, tmp_path, rendered, "en", 600, scheme="dark")
+    card = page.locator(".nl-card").first
+    assert card.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(23, 34, 58)"
+    heading = page.locator("h2.nl-h2 span").first
+    assert heading.evaluate("e => getComputedStyle(e).color") == "rgb(227, 232, 240)"
+    page.screenshot(path=str(artifacts / "email-2013-05-en-600-dark.png"), full_page=True)
     page.close()
