@@ -145,3 +145,12 @@ def test_a_failed_build_leaves_the_previous_site(sample_project, site):
 )
 def test_relative_links(page, target, link):
     assert relative(page, target) == link
+
+
+def test_subscribe_link_defaults_under_base_url_and_can_be_set(sample_project):
+    config = load_config(sample_project, {})
+    assert config.subscribe_url == "https://newsletter.example.org/japan-st/subscribe/"
+    environ = {"NEWSLETTER_NEWSLETTER_SUBSCRIBE_URL": "https://forms.example.org/join"}
+    build_archive(load_config(sample_project, environ), sample_project / "site")
+    index = (sample_project / "site" / "index.html").read_text()
+    assert '<a class="button" href="https://forms.example.org/join">Subscribe</a>' in index

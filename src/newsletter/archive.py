@@ -93,7 +93,7 @@ class SiteBuilder:
             "css": relative(path, "site.css"),
             "feed": relative(path, feed),
             "home": relative(path, page_path(language, self.default)),
-            "subscribe_url": self.config.newsletter.base_url.rstrip("/") + "/subscribe/",
+            "subscribe_url": self.config.subscribe_url,
             "switch": [
                 {
                     "code": other,

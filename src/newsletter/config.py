@@ -65,6 +65,7 @@ class NewsletterSettings(Section):
     description: str = ""
     languages: list[Language] = Field(min_length=1)  # editions; the first is the default
     base_url: Url  # public URL of the archive and the subscriber pages
+    subscribe_url: Url | None = None  # the archive's subscribe link; default <base_url>subscribe/
     timezone: Annotated[str, AfterValidator(_check_timezone)] = "UTC"
 
 
@@ -123,6 +124,11 @@ class Config:
     @property
     def default_language(self) -> str:
         return self.languages[0]
+
+    @property
+    def subscribe_url(self) -> str:
+        newsletter = self.settings.newsletter
+        return newsletter.subscribe_url or newsletter.base_url.rstrip("/") + "/subscribe/"
 
     @property
     def issues_dir(self) -> Path:
