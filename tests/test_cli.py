@@ -48,7 +48,18 @@ def test_init_makes_a_project_that_validates(run, tmp_path):
 
     result = run("validate", cwd=project)
     assert result.exit_code == 0, result.output
-    assert result.output == "ok: newsletter.toml and 1 issue (0 ready, 1 draft)\n"
+    assert result.output.splitlines() == [
+        "warning: newsletter.toml: newsletter.base_url is still the example "
+        "'https://example.org/newsletter/'",
+        "warning: newsletter.toml: sender.address is still the example 'newsletter@example.org'",
+        "warning: newsletter.toml: sender.reply_to is still the example 'newsletter@example.org'",
+        "warning: newsletter.toml: sender.postal_address is still the example 'Your postal "
+        "address (CASL and CAN-SPAM require one in every message)'",
+        "warning: newsletter.toml: sender.contact_url is still the example "
+        "'https://example.org/contact/'",
+        "ok: newsletter.toml and 1 issue (0 ready, 1 draft), 5 warnings",
+    ]
+    assert run("validate", "--strict", cwd=project).exit_code == 1
 
 
 def test_init_refuses_an_existing_project(run, tmp_path):
@@ -66,7 +77,7 @@ def test_validate_reports_problems_and_exits_1_without_traceback(run, tmp_path):
     assert result.exit_code == 1
     assert result.output.splitlines() == [
         f"issues/{issue.name}:2:1: unknown key 'titel'; did you mean 'title'?",
-        "1 problem in 1 file; nothing was written",
+        "1 problem in 1 file",
     ]
     assert "Traceback" not in result.output
 
@@ -112,3 +123,63 @@ def test_console_script_runs(tmp_path):
     script = Path(sys.executable).with_name("newsletter")
     result = subprocess.run([script, "--help"], capture_output=True, text=True, check=True)
     assert "validate" in result.stdout
+
+
+def test_a_draft_being_written_does_not_block_build_or_archive(run, sample_project):
+    assert run("new", cwd=sample_project).exit_code == 0  # a draft with empty entries
+    archive = run("archive", cwd=sample_project)
+    assert archive.exit_code == 0, archive.output
+    assert "warning: skipped the draft issues/2013-11.yaml (2 problems; " in archive.output
+    build = run("build", "--out", "out", cwd=sample_project)
+    assert build.exit_code == 0, build.output
+    assert (sample_project / "out" / "2013-05" / "en" / "email.html").is_file()
+    assert run("validate", cwd=sample_project).exit_code == 1  # validate still lists them
+
+
+def test_a_broken_ready_issue_blocks_the_archive(run, sample_project):
+    issue = sample_project / "issues" / "2012-07.yaml"
+    issue.write_text(issue.read_text(encoding="utf-8").replace("title:", "titel:", 1))
+    result = run("archive", cwd=sample_project)
+    assert result.exit_code == 1
+    assert "issues/2012-07.yaml:3:1: unknown key 'titel'; did you mean 'title'?" in result.output
+    assert "1 problem in 1 file; nothing was written" in result.output
+
+
+def test_second_new_goes_past_an_unfinished_draft(run, sample_project):
+    run("new", cwd=sample_project)
+    result = run("new", cwd=sample_project)
+    assert result.output.startswith("Wrote issues/2014-02.yaml"), result.output
+
+
+def test_validate_takes_folders_and_says_what_is_not_an_issue(run, sample_project):
+    (sample_project / "notes.csv").write_text("a,b\n")
+    result = run("validate", "issues", "newsletter.toml", "notes.csv", cwd=sample_project)
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "notes.csv: not an issue file: issues are .yaml files (the config is checked anyway)",
+        "1 problem in 1 file",
+    ]
+
+
+def test_misspelt_environment_variable_is_a_warning(run, sample_project, monkeypatch):
+    monkeypatch.setenv("NEWSLETTER_SMTP_HOSTT", "mail.example.org")
+    result = run("validate", cwd=sample_project)
+    assert result.exit_code == 0
+    assert (
+        "warning: environment variable NEWSLETTER_SMTP_HOSTT is not a setting; "
+        "did you mean NEWSLETTER_SMTP_HOST?"
+    ) in result.output
+
+
+def test_build_of_an_unknown_issue(run, sample_project):
+    result = run("build", "nosuch", cwd=sample_project)
+    assert result.exit_code == 1
+    assert result.output == (
+        "error: no issue 'nosuch': there is no file nosuch nor issues/nosuch.yaml\n"
+    )
+
+
+def test_project_folder_that_does_not_exist(run, tmp_path):
+    result = run("--project", str(tmp_path / "nowhere"), "validate")
+    assert result.exit_code == 1
+    assert result.output == f"error: the project folder {tmp_path / 'nowhere'} does not exist\n"

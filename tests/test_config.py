@@ -121,3 +121,13 @@ def test_no_project_says_how_to_make_one(tmp_path):
 def test_repository_config_is_valid():
     config = load_config(Path(__file__).resolve().parents[1], {})
     assert config.languages == ["en", "ja"]
+
+
+def test_a_secret_key_in_any_section_names_its_variable(tmp_path):
+    text = CONFIG.replace(
+        'timezone = "America/Toronto"', 'timezone = "America/Toronto"\nsecret_key = "abc"'
+    )
+    assert messages(tmp_path, text) == [
+        "newsletter.toml:6:1: secrets are not read from files: "
+        "remove 'secret_key' and set NEWSLETTER_SECRET_KEY"
+    ]

@@ -256,3 +256,40 @@ def test_unquoted_comma_in_a_translation_mapping_gets_a_hint(project):
         "1:30: title.May 2013: unknown language 'May 2013'; this newsletter's languages are "
         "en, ja (a comma inside {...} starts a new key: quote the text)"
     ]
+
+
+@pytest.mark.parametrize(
+    ("image", "message"),
+    [
+        (
+            "../../../etc/passwd",
+            "'../../../etc/passwd' is outside the project: images are published with the archive",
+        ),
+        (
+            "../newsletter.toml",
+            "'../newsletter.toml' is not an image file (.png, .jpg, .jpeg, .gif, .webp)",
+        ),
+        (
+            "https://example.org/x.png",
+            "'https://example.org/x.png' is a URL: an image must be a file in the project, such as images/x.png",
+        ),
+    ],
+)
+def test_hero_image_must_be_an_image_file_inside_the_project(project, image, message):
+    text = GOOD + f"hero:\n  image: {image}\n  alt: A banner\n"
+    assert problems_in(project, text) == [f"14:10: {message}"]
+
+
+@pytest.mark.parametrize("slug", ["feed.xml", "Spring 2027!", "../up"])
+def test_slug_must_be_url_safe(project, slug):
+    text = GOOD.replace("status: ready", f"status: ready\nslug: '{slug}'")
+    assert problems_in(project, text) == [
+        f"4:7: slug: '{slug}' cannot be a slug: use lower-case letters, digits, - and _ (it is a URL)"
+    ]
+
+
+def test_slug_cannot_be_a_language_code(project):
+    text = GOOD.replace("status: ready", "status: ready\nslug: ja")
+    assert problems_in(project, text) == [
+        "4:7: slug 'ja' is a language code: the archive uses it for a folder"
+    ]

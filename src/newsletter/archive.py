@@ -18,7 +18,7 @@ from .config import Config
 from .errors import NewsletterError
 from .feeds import atom_feed, sitemap
 from .i18n import format_month, language_name
-from .issues import load_project_issues
+from .issues import ready_issues
 from .render import WEB_IMAGES, RenderedIssue, Renderer
 
 MARKER = ".newsletter-site"  # marks a folder this command may replace
@@ -35,7 +35,7 @@ class SiteReport:
 
 def build_archive(config: Config, out: Path) -> SiteReport:
     """Render every ready issue and write the archive site into `out`."""
-    issues = [issue for issue in load_project_issues(config) if issue.is_ready]
+    issues = ready_issues(config)
     renderer = Renderer(config)
     rendered = [renderer.render(issue) for issue in reversed(issues)]  # newest first
     files = SiteBuilder(config, renderer, rendered).files()

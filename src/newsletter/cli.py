@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import sys
 from pathlib import Path
@@ -24,6 +25,8 @@ class Project:
     @property
     def config(self) -> Config:
         if self._config is None:
+            if self.folder and not self.folder.is_dir():
+                raise NewsletterError(f"the project folder {self.folder} does not exist")
             root = find_project(self.folder or Path.cwd())
             self._config = load_config(root, os.environ)
         return self._config
@@ -45,6 +48,20 @@ class NewsletterGroup(click.Group):
             sys.exit(1)
 
 
+class WarningHandler(logging.Handler):
+    """Library warnings (a skipped draft, ...) as `warning: ...` lines on stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.secho(f"warning: {record.getMessage()}", fg="yellow", err=True)
+
+
+def _show_warnings() -> None:
+    logger = logging.getLogger("newsletter")
+    if not any(isinstance(h, WarningHandler) for h in logger.handlers):
+        logger.addHandler(WarningHandler(logging.WARNING))
+        logger.propagate = False
+
+
 pass_project = click.make_pass_decorator(Project)
 
 
@@ -59,6 +76,7 @@ pass_project = click.make_pass_decorator(Project)
 @click.pass_context
 def cli(ctx: click.Context, project: Path | None) -> None:
     """Compose, render, archive and mail a newsletter kept in a git repository."""
+    _show_warnings()
     ctx.obj = Project(project)
 
 
@@ -78,20 +96,28 @@ def init(folder: Path, name: str) -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1).")
 @pass_project
-def validate(project: Project, paths: tuple[Path, ...]) -> None:
-    """Check the config and issue files (default: every issue) and report every mistake."""
-    from .issues import issue_paths, load_project_issues
+def validate(project: Project, paths: tuple[Path, ...], strict: bool) -> None:
+    """Check the config and the issues (default: all of them); report every mistake."""
+    from .checks import validate_project
 
-    config = project.config
-    files = list(paths) or issue_paths(config)
-    issues = load_project_issues(config, files)
+    try:
+        issues, warnings = validate_project(project.config, list(paths), os.environ)
+    except ProblemsError as exc:
+        exc.consequence = ""  # validate never writes anything
+        raise
+    for warning in warnings:
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
     ready = sum(issue.is_ready for issue in issues)
     click.secho(
         f"ok: newsletter.toml and {plural(len(issues), 'issue')} "
-        f"({ready} ready, {len(issues) - ready} draft)",
+        f"({ready} ready, {len(issues) - ready} draft)"
+        + (f", {plural(len(warnings), 'warning')}" if warnings else ""),
         fg="green",
     )
+    if strict and warnings:
+        raise NewsletterError("--strict: warnings count as errors")
 
 
 @cli.command()

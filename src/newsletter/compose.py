@@ -7,7 +7,7 @@ import json
 
 from .config import Config
 from .errors import NewsletterError
-from .issues import display_path, issue_paths, load_issues
+from .issues import display_path, issue_months, issue_paths, load_issues
 from .model import Issue, Text
 
 
@@ -15,13 +15,24 @@ def new_issue(config: Config, issue_date: dt.date | None = None) -> str:
     # Another draft may still be half-written: sections come from the last issue that is valid.
     issues, _ = load_issues(issue_paths(config), config)
     last = issues[-1] if issues else None
-    issue_date = issue_date or (_next_quarter(last.date) if last else dt.date.today())
+    issue_date = issue_date or _next_date(config, last)
     path = config.issues_dir / f"{issue_date:%Y-%m}.yaml"
     if path.exists():
         raise NewsletterError(f"{display_path(path)} already exists; pass --date for another month")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(draft_text(config, issue_date, last), encoding="utf-8")
     return display_path(path)
+
+
+def _next_date(config: Config, last: Issue | None) -> dt.date:
+    """A quarter after the newest issue file, counting drafts that do not validate yet."""
+    months = issue_months(config)
+    if last:
+        months.append((last.date.year, last.date.month))
+    if not months:
+        return dt.date.today()
+    year, month = max(months)
+    return _next_quarter(dt.date(year, month, min(last.date.day if last else 15, 28)))
 
 
 def _next_quarter(day: dt.date) -> dt.date:
@@ -39,8 +50,9 @@ def draft_text(config: Config, issue_date: dt.date, last: Issue | None) -> str:
         "status: draft",
     ]
     if last and last.hero:
+        # The banner usually stays; its caption belongs to the last issue, so it is left out.
         lines.append("hero:")
-        for key in ("image", "alt", "caption", "credit"):
+        for key in ("image", "alt", "credit"):
             value = getattr(last.hero, key)
             if value:
                 lines.append(f"  {key}: {_scalar(value)}")

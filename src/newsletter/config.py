@@ -23,7 +23,8 @@ from .schema import problems_from
 
 CONFIG_FILE = "newsletter.toml"
 ENV_PREFIX = "NEWSLETTER_"
-SECRET_KEYS = {("smtp", "password"), ("newsletter", "secret_key")}
+# Secrets are read from these variables only; a key of that name in a file is refused.
+SECRET_VARIABLES = {"NEWSLETTER_SMTP_PASSWORD": "password", "NEWSLETTER_SECRET_KEY": "secret_key"}
 
 
 def _check_language(code: str) -> str:
@@ -209,17 +210,14 @@ def _toml_syntax_problem(shown: str, exc: tomllib.TOMLDecodeError) -> Problem:
 
 
 def _secrets_in_file(data: dict) -> list[tuple[tuple[str, ...], str]]:
+    """Secret keys written in the file, in any section: reported, then dropped."""
     found = []
-    for section, key in SECRET_KEYS:
-        if key in data.get(section, {}):
-            variable = f"{ENV_PREFIX}{section}_{key}".upper()
-            found.append(
-                (
-                    (section, key),
-                    f"secrets are not read from files: remove '{key}' and set {variable}",
-                )
-            )
-            del data[section][key]
+    for variable, key in SECRET_VARIABLES.items():
+        for section, table in data.items():
+            if isinstance(table, dict) and key in table:
+                message = f"secrets are not read from files: remove '{key}' and set {variable}"
+                found.append(((section, key), message))
+                del table[key]
     return found
 
 

@@ -34,14 +34,13 @@ class ProblemsError(NewsletterError):
     def __init__(self, problems: Iterable[Problem], what: str = "file"):
         self.problems = sorted(set(problems), key=reading_order)
         self.what = what
+        self.consequence = "nothing was written"  # `validate` writes nothing anyway: it clears it
         super().__init__("\n".join(str(p) for p in self.problems))
 
     def summary(self) -> str:
         files = len({p.path for p in self.problems})
-        return (
-            f"{plural(len(self.problems), 'problem')} in {plural(files, self.what)}; "
-            "nothing was written"
-        )
+        found = f"{plural(len(self.problems), 'problem')} in {plural(files, self.what)}"
+        return f"{found}; {self.consequence}" if self.consequence else found
 
 
 def reading_order(problem: Problem) -> tuple:

@@ -2,70 +2,83 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from .config import Config
-from .errors import Problem, ProblemsError, reading_order
+from .errors import NewsletterError, Problem, ProblemsError, plural, reading_order
 from .model import Issue
 from .schema import problems_from
 from .yamlsource import Document, load
 
+log = logging.getLogger(__name__)
+
 MONTH_FILE = re.compile(r"^(\d{4})-(\d{2})$")
+ISSUE_SUFFIXES = (".yaml", ".yml")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
+
+
+@dataclass
+class IssueFile:
+    """One issue file as read: its Issue when valid, its problems, and what it declares."""
+
+    path: Path
+    issue: Issue | None = None
+    problems: list[Problem] = field(default_factory=list)
+    declared_ready: bool = True  # unknown (unreadable file) counts as ready: never skip it
 
 
 def issue_paths(config: Config) -> list[Path]:
     folder = config.issues_dir
-    return sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]) if folder.is_dir() else []
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix in ISSUE_SUFFIXES and p.is_file())
 
 
-def load_issue(path: Path, config: Config) -> tuple[Issue | None, list[Problem]]:
-    """Read one issue file; return the Issue, or None and every problem found in it."""
+def read_issue_file(path: Path, config: Config) -> IssueFile:
+    """Read and check one issue file, keeping every problem found in it."""
     doc, problems = load(path, display_path(path))
+    result = IssueFile(path, problems=problems)
     if doc is None:
-        return None, problems
+        return result
     if not isinstance(doc.data, dict):
         what = "empty" if doc.data is None else "not a mapping of keys to values"
-        return None, [
-            *problems,
-            doc.problem((), f"the file is {what}; an issue needs title, date and sections"),
-        ]
+        problems.append(
+            doc.problem((), f"the file is {what}; an issue needs title, date and sections")
+        )
+        return result
+    result.declared_ready = doc.data.get("status") == "ready"
     data = {"slug": path.stem, **doc.data}
     context = {"languages": config.languages, "all_languages": _all_languages(config)}
     try:
         issue = Issue.model_validate(data, context=context)
     except ValidationError as exc:
-        found = problems + problems_from(exc, Issue, doc.problem)
-        return None, sorted(found, key=reading_order)
+        problems += problems_from(exc, Issue, doc.problem)
+        result.problems = sorted(problems, key=reading_order)
+        return result
     issue._source = path
-    problems += _check_file(issue, path, doc)
-    return (None if problems else issue), problems
+    problems += _check_file(issue, path, doc, config)
+    result.issue = None if problems else issue
+    return result
+
+
+def load_issue(path: Path, config: Config) -> tuple[Issue | None, list[Problem]]:
+    """Read one issue file; return the Issue, or None and every problem found in it."""
+    read = read_issue_file(path, config)
+    return read.issue, read.problems
 
 
 def load_issues(paths: Iterable[Path], config: Config) -> tuple[list[Issue], list[Problem]]:
     """Read many issue files, collecting every problem; issues come back oldest first."""
-    issues, problems, slugs = [], [], {}
-    for path in paths:
-        issue, found = load_issue(path, config)
-        problems += found
-        if issue is None:
-            continue
-        if issue.slug in slugs:
-            problems.append(
-                Problem(
-                    display_path(path),
-                    1,
-                    1,
-                    f"slug '{issue.slug}' is already used by {slugs[issue.slug]}",
-                )
-            )
-            continue
-        slugs[issue.slug] = display_path(path)
-        issues.append(issue)
-    return sorted(issues, key=lambda i: (i.date, i.slug)), problems
+    files = [read_issue_file(path, config) for path in paths]
+    problems = [p for f in files for p in f.problems]
+    issues, slug_problems = _unique_slugs([f.issue for f in files if f.issue])
+    return issues, problems + slug_problems
 
 
 def load_project_issues(config: Config, paths: Iterable[Path] | None = None) -> list[Issue]:
@@ -76,29 +89,49 @@ def load_project_issues(config: Config, paths: Iterable[Path] | None = None) -> 
     return issues
 
 
+def ready_issues(config: Config) -> list[Issue]:
+    """The issues to publish, oldest first. A draft still being written does not stop them:
+    it is skipped with a warning. A mistake in an issue meant to go out is an error."""
+    files = [read_issue_file(path, config) for path in issue_paths(config)]
+    problems = [p for f in files if f.declared_ready for p in f.problems]
+    for draft in (f for f in files if f.problems and not f.declared_ready):
+        log.warning(
+            "skipped the draft %s (%s; `newsletter validate` lists them)",
+            display_path(draft.path),
+            plural(len(draft.problems), "problem"),
+        )
+    issues, slug_problems = _unique_slugs([f.issue for f in files if f.issue])
+    if problems or slug_problems:
+        raise ProblemsError(problems + slug_problems)
+    return [issue for issue in issues if issue.is_ready]
+
+
 def find_issue(config: Config, name: str | None) -> Issue:
     """The issue named by a path or slug; the newest ready one when no name is given."""
     if name is None:
-        ready = [i for i in load_project_issues(config) if i.is_ready]
+        ready = ready_issues(config)
         if not ready:
-            raise ProblemsError(
-                [
-                    Problem(
-                        display_path(config.issues_dir),
-                        None,
-                        None,
-                        "no issue with 'status: ready' yet",
-                    )
-                ]
+            raise NewsletterError(
+                f"no issue in {display_path(config.issues_dir)}/ has 'status: ready' yet"
             )
         return ready[-1]
     path = Path(name)
-    if not path.exists():
+    if not path.is_file():
         path = config.issues_dir / f"{name}.yaml"
+    if not path.is_file():
+        raise NewsletterError(
+            f"no issue '{name}': there is no file {name} nor {display_path(path)}"
+        )
     issue, problems = load_issue(path, config)
     if problems or issue is None:
         raise ProblemsError(problems)
     return issue
+
+
+def issue_months(config: Config) -> list[tuple[int, int]]:
+    """The months that issue files are named after (YYYY-MM.yaml), valid or not."""
+    months = [MONTH_FILE.match(path.stem) for path in issue_paths(config)]
+    return sorted((int(m[1]), int(m[2])) for m in months if m)
 
 
 def display_path(path: Path) -> str:
@@ -109,30 +142,51 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
+def _unique_slugs(issues: list[Issue]) -> tuple[list[Issue], list[Problem]]:
+    unique, problems, owners = [], [], {}
+    for issue in issues:
+        shown = display_path(issue.source)
+        if issue.slug in owners:
+            message = f"slug '{issue.slug}' is already used by {owners[issue.slug]}"
+            problems.append(Problem(shown, 1, 1, message))
+            continue
+        owners[issue.slug] = shown
+        unique.append(issue)
+    return sorted(unique, key=lambda i: (i.date, i.slug)), problems
+
+
 def _all_languages(config: Config) -> set[str]:
     from babel.localedata import locale_identifiers
 
     return {*config.languages, *(code.split("_")[0] for code in locale_identifiers())}
 
 
-def _check_file(issue: Issue, path: Path, doc: Document) -> list[Problem]:
-    """What the schema cannot know: the file's name, and images on disk."""
+def _check_file(issue: Issue, path: Path, doc: Document, config: Config) -> list[Problem]:
+    """What the schema cannot know: the file's name, the slug's place in the site, images."""
     problems = []
     month = MONTH_FILE.match(path.stem)
     if month and (int(month[1]), int(month[2])) != (issue.date.year, issue.date.month):
-        problems.append(
-            doc.problem(
-                ("date",),
-                f"date {issue.date} is not in {path.stem}, the month this file is named after",
-            )
-        )
+        message = f"date {issue.date} is not in {path.stem}, the month this file is named after"
+        problems.append(doc.problem(("date",), message))
+    if issue.slug in config.languages:
+        message = f"slug '{issue.slug}' is a language code: the archive uses it for a folder"
+        problems.append(doc.problem(("slug",), message))
     if issue.hero and issue.hero.image:
-        image = path.parent / issue.hero.image
-        if not image.is_file():
-            problems.append(
-                doc.problem(
-                    ("hero", "image"),
-                    f"image '{issue.hero.image}' not found (looked for {display_path(image)})",
-                )
-            )
+        problem = _image_problem(issue.hero.image, path, config)
+        if problem:
+            problems.append(doc.problem(("hero", "image"), problem))
     return problems
+
+
+def _image_problem(image: str, issue_path: Path, config: Config) -> str | None:
+    """Why an issue's image cannot be published, or None when it can."""
+    if re.match(r"^[a-z][a-z0-9+.-]*:", image, re.I):
+        return f"'{image}' is a URL: an image must be a file in the project, such as images/x.png"
+    path = (issue_path.parent / image).resolve()
+    if not path.is_relative_to(config.project_dir.resolve()):
+        return f"'{image}' is outside the project: images are published with the archive"
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
+        return f"'{image}' is not an image file ({', '.join(IMAGE_SUFFIXES)})"
+    if not path.is_file():
+        return f"image '{image}' not found (looked for {display_path(path)})"
+    return None

@@ -19,7 +19,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-SLUG = r"^[a-z0-9][a-z0-9._-]*$"
+SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 URL_SCHEMES = ("http", "https", "mailto")
 
 
@@ -127,6 +127,16 @@ def _check_url(value: str) -> str:
     return value.strip()
 
 
+def _check_slug(value: str) -> str:
+    if not SLUG.match(value):
+        raise PydanticCustomError(
+            "slug",
+            "'{value}' cannot be a slug: use lower-case letters, digits, - and _ (it is a URL)",
+            {"value": value},
+        )
+    return value
+
+
 Url = Annotated[str, AfterValidator(_check_url)]
 Date = Annotated[EntryDate, PlainValidator(_parse_entry_date)]
 
@@ -185,7 +195,7 @@ class Issue(Strict):
     title: LocalText
     date: dt.date
     status: Literal["draft", "ready"] = "draft"
-    slug: Annotated[str, Field(pattern=SLUG)]
+    slug: Annotated[str, AfterValidator(_check_slug)]
     subject: LocalText | None = None
     preheader: LocalText | None = None
     intro: LocalText | None = None  # Markdown

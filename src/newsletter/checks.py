@@ -1,0 +1,90 @@
+"""`newsletter validate`: every check that can run without sending or writing anything."""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+
+from .config import ENV_PREFIX, SECRET_VARIABLES, Config, Settings
+from .errors import Problem, ProblemsError
+from .issues import ISSUE_SUFFIXES, display_path, issue_paths, load_issues
+from .model import Issue
+from .scaffold import STARTER
+
+# Variables that configure the tests or the tooling, not a project.
+OTHER_VARIABLES = ("NEWSLETTER_TEST_",)
+
+
+def validate_project(
+    config: Config, paths: list[Path], environ: Mapping[str, str]
+) -> tuple[list[Issue], list[str]]:
+    """Check the issues (all, or `paths`); return them and warnings, or raise ProblemsError."""
+    files, problems = _issue_files(config, paths)
+    issues, found = load_issues(files, config)
+    problems += found
+    if problems:
+        raise ProblemsError(problems)
+    return issues, starter_values_left(config) + unknown_variables(environ)
+
+
+def _issue_files(config: Config, paths: list[Path]) -> tuple[list[Path], list[Problem]]:
+    if not paths:
+        return issue_paths(config), []
+    files, problems = [], []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.iterdir() if p.suffix in ISSUE_SUFFIXES)
+        elif path.name == "newsletter.toml":
+            continue  # the config is always checked
+        elif path.suffix not in ISSUE_SUFFIXES:
+            message = "not an issue file: issues are .yaml files (the config is checked anyway)"
+            problems.append(Problem(display_path(path), None, None, message))
+        else:
+            files.append(path)
+    return files, problems
+
+
+# Settings whose `newsletter init` value is a placeholder that must not reach subscribers.
+PLACEHOLDER_SETTINGS = [
+    ("newsletter", "base_url"),
+    ("sender", "address"),
+    ("sender", "reply_to"),
+    ("sender", "postal_address"),
+    ("sender", "contact_url"),
+]
+
+
+def starter_values_left(config: Config) -> list[str]:
+    """Settings still holding `newsletter init`'s placeholders."""
+    starter = tomllib.loads((STARTER / "newsletter.toml").read_text(encoding="utf-8"))
+    return [
+        f"newsletter.toml: {section}.{key} is still the example '{starter[section][key]}'"
+        for section, key in PLACEHOLDER_SETTINGS
+        if getattr(getattr(config.settings, section), key) == starter[section][key]
+    ]
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """NEWSLETTER_* variables that set nothing: most likely misspelt."""
+    known = [*SECRET_VARIABLES, *setting_variables()]
+    warnings = []
+    for name in sorted(environ):
+        if (
+            name.startswith(ENV_PREFIX)
+            and name not in known
+            and not name.startswith(OTHER_VARIABLES)
+        ):
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            warnings.append(f"environment variable {name} is not a setting{hint}")
+    return warnings
+
+
+def setting_variables() -> list[str]:
+    return [
+        f"{ENV_PREFIX}{section}_{key}".upper()
+        for section, field in Settings.model_fields.items()
+        for key in field.annotation.model_fields
+    ]
