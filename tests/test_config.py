@@ -96,8 +96,7 @@ def test_missing_section_is_reported(tmp_path):
 
 def test_bad_environment_value_names_the_variable(tmp_path):
     assert messages(tmp_path, CONFIG, {"NEWSLETTER_SMTP_PORT": "many"}) == [
-        "environment variable NEWSLETTER_SMTP_PORT: Input should be a valid integer, "
-        "unable to parse string as an integer, got 'many'"
+        "environment variable NEWSLETTER_SMTP_PORT: 'many' is not a whole number"
     ]
 
 
@@ -130,4 +129,12 @@ def test_a_secret_key_in_any_section_names_its_variable(tmp_path):
     assert messages(tmp_path, text) == [
         "newsletter.toml:6:1: secrets are not read from files: "
         "remove 'secret_key' and set NEWSLETTER_SECRET_KEY"
+    ]
+
+
+def test_base_url_must_be_a_web_address(tmp_path):
+    text = CONFIG.replace('"https://example.org/news/"', '"mailto:news@example.org"')
+    assert messages(tmp_path, text) == [
+        "newsletter.toml:4:1: newsletter.base_url: 'mailto:news@example.org' must be an http "
+        "or https URL"
     ]

@@ -90,13 +90,13 @@ def test_missing_required_field_points_at_its_parent(project):
 
 def test_wrong_type_names_what_it_got(project):
     text = GOOD.replace("status: ready", "status: ready\nlinks: 7")
-    assert problems_in(project, text) == ["4:8: links: Input should be a valid list, got 7"]
+    assert problems_in(project, text) == ["4:8: links: 7 must be a list (lines starting with '- ')"]
 
 
 def test_impossible_issue_date(project):
     text = GOOD.replace("date: 2013-05-15", "date: 2013-13-01")
     assert problems_in(project, text) == [
-        "2:7: date: '2013-13-01' is not a valid date: month value is outside expected range of 1-12"
+        "2:7: date: '2013-13-01' is not a real date: month must be in 1..12"
     ]
 
 
@@ -218,18 +218,18 @@ def test_all_problems_of_a_file_are_reported_together(project):
     """
     assert problems_in(project, text) == [
         "1:1: unknown key 'titel'; did you mean 'title'?",
-        "2:7: date: '2013-13-15' is not a valid date: month value is outside expected range of 1-12",
-        "3:9: status: Input should be 'draft' or 'ready', got 'redy'",
+        "2:7: date: '2013-13-15' is not a real date: month must be in 1..12",
+        "3:9: status: 'redy' is not allowed; did you mean 'ready'?",
         "5:10: hero.image: an image needs alt text ('alt') for readers who cannot see it",
         "10:15: sections[0].entries[0].date: '2013-17' is not a real date: month must be in 1..12",
         "11:14: sections[0].entries[0].url: 'javascript:alert(1)' is not allowed: "
         "links must be http, https or mailto URLs",
         "12:9: unknown key 'colour'; expected one of: title, date, url, summary, language",
-        "13:16: sections[0].entries[1].title: must be text, or a mapping from language code "
-        "to text, got int",
+        "13:16: sections[0].entries[1].title: 5 is not text: write text (in quotes if it looks "
+        "like a number or a date), or one text per language such as {en: ..., ja: ...}",
         "17:9: duplicate key 'date' (first given on line 16)",
         "19:14: sections[1].entries: needs at least one item",
-        "20:8: links: Input should be a valid list, got 7",
+        "20:8: links: 7 must be a list (lines starting with '- ')",
     ]
 
 
@@ -292,4 +292,60 @@ def test_slug_cannot_be_a_language_code(project):
     text = GOOD.replace("status: ready", "status: ready\nslug: ja")
     assert problems_in(project, text) == [
         "4:7: slug 'ja' is a language code: the archive uses it for a folder"
+    ]
+
+
+def test_issue_date_in_another_format(project):
+    text = GOOD.replace("date: 2013-05-15", "date: 15/05/2013")
+    assert problems_in(project, text) == ["2:7: date: '15/05/2013' is not a date: write YYYY-MM-DD"]
+
+
+def test_link_inside_markdown_must_be_http_https_or_mailto(project):
+    text = GOOD.replace(
+        "        language: ja\n",
+        "        language: ja\n        summary: See [the manager](javascript:alert(1)).\n",
+    )
+    assert problems_in(project, text) == [
+        "12:18: sections[0].entries[1].summary: link 'javascript:alert(1)' is not allowed: "
+        "links must be http, https or mailto URLs"
+    ]
+
+
+def test_url_with_a_space(project):
+    text = GOOD.replace("url: https://example.org/ws", "url: https://exa mple.org/ws")
+    assert problems_in(project, text) == [
+        "12:14: sections[0].entries[1].url: 'https://exa mple.org/ws' has a space in it: "
+        "check the address"
+    ]
+
+
+def test_colon_inside_an_unquoted_value_gets_a_hint(project):
+    text = GOOD.replace("status: ready", "status: ready\nsubject: Note: read this")
+    [problem] = problems_in(project, text)
+    assert problem.endswith("(a ': ' inside a value: put the whole value in quotes)")
+
+
+def test_a_title_on_several_lines_is_refused(project):
+    # A line break in the subject would start a new mail header (Bcc: ...).
+    text = GOOD.replace(
+        "status: ready", "status: ready\nsubject: |\n  Line one\n  Bcc: x@example.com"
+    )
+    assert problems_in(project, text) == [
+        "4:10: subject: must be one line (for a long text write '>-' and fold it)"
+    ]
+
+
+def test_an_empty_translation_is_refused(project):
+    text = GOOD.replace("ja: テストニュース 2013年5月", 'ja: ""')
+    assert problems_in(project, text) == ["1:46: title.ja: is empty: write the text"]
+
+
+def test_placeholder_tokens_are_reserved(project):
+    from newsletter.model import PLACEHOLDER_MARK
+    from newsletter.placeholders import PLACEHOLDERS
+
+    assert all(token.startswith(PLACEHOLDER_MARK) for token in PLACEHOLDERS.values())
+    text = GOOD.replace("title: Updates", "title: Hello %%NL_EMAIL%%")
+    assert problems_in(project, text) == [
+        "5:12: sections[0].title: '%%NL_' is reserved for what delivery fills in per subscriber"
     ]

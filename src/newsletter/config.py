@@ -17,8 +17,9 @@ from typing import Annotated, Literal
 from babel import Locale, UnknownLocaleError
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from .database_url import check_database_url, has_password
 from .errors import NewsletterError, Problem, ProblemsError
-from .model import Url
+from .model import Url, WebUrl
 from .schema import problems_from
 
 CONFIG_FILE = "newsletter.toml"
@@ -65,8 +66,10 @@ class NewsletterSettings(Section):
     name: str = Field(min_length=1)
     description: str = ""
     languages: list[Language] = Field(min_length=1)  # editions; the first is the default
-    base_url: Url  # public URL of the archive and the subscriber pages
-    subscribe_url: Url | None = None  # the archive's subscribe link; default <base_url>subscribe/
+    base_url: WebUrl  # public URL of the archive and the subscriber pages
+    subscribe_url: WebUrl | None = (
+        None  # the archive's subscribe link; default <base_url>subscribe/
+    )
     timezone: Annotated[str, AfterValidator(_check_timezone)] = "UTC"
 
 
@@ -79,7 +82,8 @@ class SenderSettings(Section):
 
 
 class DatabaseSettings(Section):
-    url: str = "sqlite:///newsletter.db"  # relative paths are relative to the project
+    # Relative SQLite paths are relative to the project.
+    url: Annotated[str, AfterValidator(check_database_url)] = "sqlite:///newsletter.db"
 
 
 class DeliverySettings(Section):
@@ -218,6 +222,11 @@ def _secrets_in_file(data: dict) -> list[tuple[tuple[str, ...], str]]:
                 message = f"secrets are not read from files: remove '{key}' and set {variable}"
                 found.append(((section, key), message))
                 del table[key]
+    database = data.get("database")
+    if isinstance(database, dict) and has_password(str(database.get("url", ""))):
+        message = f"put the database URL with its password in {ENV_PREFIX}DATABASE_URL"
+        found.append((("database", "url"), f"secrets are not read from files: {message}"))
+        del database["url"]
     return found
 
 

@@ -19,6 +19,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+PLACEHOLDER_MARK = "%%NL_"  # the prefix of placeholders.PLACEHOLDERS' tokens
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 URL_SCHEMES = ("http", "https", "mailto")
 
@@ -40,18 +41,18 @@ class Text(dict[str, str]):
         return set(self) - {"*"}
 
 
-def _to_text(value: Any, info: ValidationInfo) -> Text:
+def _to_text(value: Any, info: ValidationInfo, *, one_line: bool = True) -> Text:
+    """A plain string (every edition) or {language: text}; titles and the like are one line."""
     if isinstance(value, Text):
         return value
     if isinstance(value, str):
-        if not value.strip():
-            raise PydanticCustomError("text_empty", "is empty: write the text")
-        return Text({"*": value.strip()})
+        return Text({"*": _check_piece("*", value, one_line)})
     if not isinstance(value, dict):
         raise PydanticCustomError(
             "text_type",
-            "must be text, or a mapping from language code to text, got {got}",
-            {"got": type(value).__name__},
+            "{got} is not text: write text (in quotes if it looks like a number or a date), "
+            "or one text per language such as {en: ..., ja: ...}",
+            {"got": _describe(value)},
         )
     languages = (info.context or {}).get("languages")
     for key, item in value.items():
@@ -63,17 +64,46 @@ def _to_text(value: Any, info: ValidationInfo) -> Text:
                 "unknown language '{key}'; this newsletter's languages are {known}{hint}",
                 {"key": key, "known": ", ".join(languages), "hint": hint},
             )
-        if not isinstance(item, str):
-            raise PydanticCustomError(
-                "text_type", "the '{key}' text must be text", {"key": key, "got": item}
-            )
     if languages and languages[0] not in value:
         raise PydanticCustomError(
             "default_language",
             "gives no '{default}' text; the first language is every edition's fallback",
             {"default": languages[0]},
         )
-    return Text(value)
+    return Text({key: _check_piece(key, item, one_line) for key, item in value.items()})
+
+
+def _check_piece(key: str, item: Any, one_line: bool) -> str:
+    where = {} if key == "*" else {"key": key}
+    if not isinstance(item, str):
+        raise PydanticCustomError(
+            "text_type",
+            "{got} is not text: write text, in quotes if it looks like a number or a date",
+            {**where, "got": _describe(item)},
+        )
+    text = item.strip()
+    if not text:
+        raise PydanticCustomError("text_empty", "is empty: write the text", where)
+    if one_line and "\n" in text:
+        # A line break in a subject would start a new mail header.
+        raise PydanticCustomError(
+            "text_lines", "must be one line (for a long text write '>-' and fold it)", where
+        )
+    if PLACEHOLDER_MARK in text:
+        raise PydanticCustomError(
+            "text_placeholder",
+            "'{mark}' is reserved for what delivery fills in per subscriber",
+            {**where, "mark": PLACEHOLDER_MARK},
+        )
+    return text
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return repr(value) if not isinstance(value, str) else f"'{value}'"
 
 
 LocalText = Annotated[Text, PlainValidator(_to_text)]
@@ -95,27 +125,36 @@ class EntryDate(NamedTuple):
         return f"{month}-{self.day:02d}" if self.day else month
 
 
-def _parse_entry_date(value: Any) -> EntryDate:
+def parse_date(value: Any, *, month_only: bool) -> EntryDate:
+    """YYYY-MM-DD (or YYYY-MM when `month_only` is allowed), with one wording for mistakes."""
     if isinstance(value, dt.date):
         return EntryDate(value.year, value.month, value.day)
     text = str(value).strip()
     match = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", text)
-    if not match:
+    if not match or (match[3] is None and not month_only):
+        formats = "YYYY-MM-DD or YYYY-MM" if month_only else "YYYY-MM-DD"
         raise PydanticCustomError(
-            "entry_date", "'{value}' is not a date: write YYYY-MM-DD or YYYY-MM", {"value": text}
+            "date_format",
+            "'{value}' is not a date: write {formats}",
+            {"value": text, "formats": formats},
         )
     year, month, day = (int(g) if g else None for g in match.groups())
     try:
         dt.date(year, month, day or 1)
     except ValueError as exc:
         raise PydanticCustomError(
-            "entry_date", "'{value}' is not a real date: {why}", {"value": text, "why": str(exc)}
+            "date_value", "'{value}' is not a real date: {why}", {"value": text, "why": str(exc)}
         ) from None
     return EntryDate(year, month, day)
 
 
+def _issue_date(value: Any) -> dt.date:
+    return parse_date(value, month_only=False).first_day
+
+
 def _check_url(value: str) -> str:
-    parts = urlsplit(value.strip())
+    value = value.strip()
+    parts = urlsplit(value)
     if parts.scheme.lower() not in URL_SCHEMES:
         raise PydanticCustomError(
             "url_scheme",
@@ -124,7 +163,40 @@ def _check_url(value: str) -> str:
         )
     if parts.scheme.lower() in ("http", "https") and not parts.netloc:
         raise PydanticCustomError("url_host", "'{value}' has no host name", {"value": value})
-    return value.strip()
+    if re.search(r"\s", value):
+        raise PydanticCustomError(
+            "url_space", "'{value}' has a space in it: check the address", {"value": value}
+        )
+    return value
+
+
+def _check_web_url(value: str) -> str:
+    if not re.match(r"^https?://", value.strip(), re.I):
+        raise PydanticCustomError(
+            "url_scheme", "'{value}' must be an http or https URL", {"value": value}
+        )
+    return _check_url(value)
+
+
+# Inline links `[text](target)` and autolinks `<scheme:...>` in editors' Markdown.
+_MARKDOWN_LINK = re.compile(
+    r"\]\(\s*<?((?:[^()\s>]|\([^()\s]*\))+)|<([a-z][a-z0-9+.-]*:[^>\s]*)>", re.I
+)
+
+
+def _to_markdown(value: Any, info: ValidationInfo) -> Text:
+    text = _to_text(value, info, one_line=False)
+    for language, markdown in text.items():
+        for match in _MARKDOWN_LINK.finditer(markdown):
+            target = match[1] or match[2]
+            try:
+                _check_url(target)
+            except PydanticCustomError as exc:
+                key = {} if language == "*" else {"key": language}
+                raise PydanticCustomError(
+                    "markdown_link", "link {message}", {"message": exc.message(), **key}
+                ) from None
+    return text
 
 
 def _check_slug(value: str) -> str:
@@ -138,7 +210,10 @@ def _check_slug(value: str) -> str:
 
 
 Url = Annotated[str, AfterValidator(_check_url)]
-Date = Annotated[EntryDate, PlainValidator(_parse_entry_date)]
+WebUrl = Annotated[str, AfterValidator(_check_web_url)]
+Date = Annotated[EntryDate, PlainValidator(lambda value: parse_date(value, month_only=True))]
+IssueDate = Annotated[dt.date, PlainValidator(_issue_date)]
+Markdown = Annotated[Text, PlainValidator(_to_markdown)]
 
 
 class Strict(BaseModel):
@@ -149,7 +224,7 @@ class Entry(Strict):
     title: LocalText
     date: Date
     url: Url | None = None
-    summary: LocalText | None = None  # Markdown
+    summary: Markdown | None = None
     language: str | None = None  # the entry's own language when it differs from the edition's
 
     @model_validator(mode="after")
@@ -193,12 +268,12 @@ class Link(Strict):
 
 class Issue(Strict):
     title: LocalText
-    date: dt.date
+    date: IssueDate
     status: Literal["draft", "ready"] = "draft"
     slug: Annotated[str, AfterValidator(_check_slug)]
     subject: LocalText | None = None
     preheader: LocalText | None = None
-    intro: LocalText | None = None  # Markdown
+    intro: Markdown | None = None
     hero: Hero | None = None
     sections: list[Section] = Field(min_length=1)
     links: list[Link] = Field(default_factory=list)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -57,15 +58,35 @@ def _message(error: dict[str, Any], loc: Loc, model: type[BaseModel]) -> str:
         return f"'{where}' is required"
     if error.get("input") is None and kind not in ("value_error",):
         return f"{where}: has no value"
-    if kind.startswith("date_"):
-        why = (error.get("ctx") or {}).get("error", "write YYYY-MM-DD")
-        return f"{where}: {_show(error.get('input'))} is not a valid date: {why}"
     if kind == "too_short" and error["ctx"].get("min_length") == 1:
         return f"{where}: needs at least one item"
+    shown = _show(error.get("input"))
+    if kind in PLAIN_WORDS:
+        return f"{where}: {shown} {PLAIN_WORDS[kind]}"
+    if kind == "literal_error":
+        choices = re.findall(r"'([^']*)'", error["ctx"]["expected"])
+        hint = did_you_mean(str(error.get("input")), choices).replace("expected", "use")
+        return f"{where}: {shown} is not allowed{hint}"
     message = error["msg"].removeprefix("Value error, ")
     if kind.startswith(("string_", "int_", "bool_", "list_", "dict_", "model_", "literal")):
         message = f"{message}, got {_show(error.get('input'))}"
     return f"{where}: {message}"
+
+
+# pydantic's error kinds, said in an editor's words (after the quoted value).
+PLAIN_WORDS = {
+    "int_parsing": "is not a whole number",
+    "int_type": "is not a whole number",
+    "int_from_float": "is not a whole number",
+    "float_parsing": "is not a number",
+    "float_type": "is not a number",
+    "bool_parsing": "is not true or false",
+    "bool_type": "is not true or false",
+    "string_type": "is not text: write text, in quotes if it looks like a number or a date",
+    "list_type": "must be a list (lines starting with '- ')",
+    "dict_type": "must be a mapping of keys to values",
+    "model_type": "must be a mapping of keys to values",
+}
 
 
 def dotted(loc: Loc) -> str:

@@ -77,6 +77,8 @@ def _syntax_problem(display: str, exc: yaml.MarkedYAMLError) -> Problem:
     message = exc.problem or "invalid YAML"
     if exc.context:
         message = f"{exc.context}: {message}" if exc.problem else exc.context
+    if "mapping values are not allowed" in message:
+        message += " (a ': ' inside a value: put the whole value in quotes)"
     line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
     return Problem(display, line, col, f"YAML syntax error: {message}")
 
