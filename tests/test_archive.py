@@ -154,3 +154,51 @@ def test_subscribe_link_defaults_under_base_url_and_can_be_set(sample_project):
     build_archive(load_config(sample_project, environ), sample_project / "site")
     index = (sample_project / "site" / "index.html").read_text()
     assert '<a class="button" href="https://forms.example.org/join">Subscribe</a>' in index
+
+
+def test_files_the_archive_did_not_make_are_kept(sample_project, site):
+    (site / "CNAME").write_text("news.example.org\n")
+    (site / ".git").mkdir()
+    (site / ".git" / "HEAD").write_text("ref: refs/heads/gh-pages\n")
+    (sample_project / "issues" / "2012-07.yaml").unlink()
+    build_archive(load_config(sample_project, {}), site)
+    assert (site / "CNAME").read_text() == "news.example.org\n"
+    assert (site / ".git" / "HEAD").is_file()
+    assert not (site / "2012-07").exists()
+    assert not (site / "ja" / "2012-07").exists()
+
+
+@pytest.mark.parametrize("where", ["project", "cwd"])
+def test_out_cannot_hold_the_project_or_the_current_folder(sample_project, monkeypatch, where):
+    monkeypatch.chdir(sample_project / "issues")
+    out = sample_project if where == "project" else sample_project / "issues"
+    what = "the project" if where == "project" else "the current folder"
+    with pytest.raises(NewsletterError, match=f"would hold {what}: choose a folder of its own"):
+        build_archive(load_config(sample_project, {}), out)
+
+
+def test_an_unwritable_out_folder_is_an_error_not_a_traceback(sample_project, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    with pytest.raises(
+        NewsletterError, match=r"cannot write the site to .*a-file/site: Not a directory"
+    ):
+        build_archive(load_config(sample_project, {}), blocker / "site")
+    assert not list(tmp_path.glob(".*staging"))
+
+
+def test_links_to_archive_pages_inside_an_issue_are_relative(site):
+    page = (site / "ja" / "2013-05" / "index.html").read_text()
+    assert "https://newsletter.example.org/japan-st/ja/" not in page
+    assert 'href="https://newsletter.example.org/japan-st/contact/"' in page
+
+
+def test_an_empty_archive_is_still_the_same_every_time(sample_project):
+    for path in (sample_project / "issues").glob("*.yaml"):
+        path.unlink()
+    site = sample_project / "site"
+    build_archive(load_config(sample_project, {}), site)
+    first = (site / "feed.xml").read_bytes()
+    build_archive(load_config(sample_project, {}), site)
+    assert (site / "feed.xml").read_bytes() == first
+    assert "No issue has been published yet." in (site / "index.html").read_text()

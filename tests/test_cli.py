@@ -174,12 +174,27 @@ def test_misspelt_environment_variable_is_a_warning(run, sample_project, monkeyp
 def test_build_of_an_unknown_issue(run, sample_project):
     result = run("build", "nosuch", cwd=sample_project)
     assert result.exit_code == 1
-    assert result.output == (
-        "error: no issue 'nosuch': there is no file nosuch nor issues/nosuch.yaml\n"
-    )
+    assert result.output == ("error: no issue 'nosuch': no file nosuch or issues/nosuch.yaml\n")
 
 
 def test_project_folder_that_does_not_exist(run, tmp_path):
     result = run("--project", str(tmp_path / "nowhere"), "validate")
     assert result.exit_code == 1
     assert result.output == f"error: the project folder {tmp_path / 'nowhere'} does not exist\n"
+
+
+@pytest.mark.parametrize("name", ['R\\D "News": Weekly #1', "物理学科ニュース"])
+def test_init_takes_any_name(run, tmp_path, name):
+    run("init", str(tmp_path), "--name", name)
+    result = run("validate", cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    from newsletter.config import load_config
+
+    assert load_config(tmp_path, {}).newsletter.name == name
+
+
+def test_init_where_it_cannot_write(run, tmp_path):
+    (tmp_path / "a-file").write_text("x")
+    result = run("init", str(tmp_path / "a-file" / "news"))
+    assert result.exit_code == 1
+    assert result.output.startswith(f"error: cannot make {tmp_path / 'a-file' / 'news'}: ")

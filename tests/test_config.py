@@ -138,3 +138,17 @@ def test_base_url_must_be_a_web_address(tmp_path):
         "newsletter.toml:4:1: newsletter.base_url: 'mailto:news@example.org' must be an http "
         "or https URL"
     ]
+
+
+def test_a_section_written_as_a_value_is_reported(tmp_path):
+    text = "smtp = 5\n" + CONFIG.split("[smtp]")[0]
+    assert messages(tmp_path, text, {"NEWSLETTER_SMTP_PORT": "25"}) == [
+        "newsletter.toml:1:1: smtp: 5 must be a mapping of keys to values"
+    ]
+
+
+def test_a_language_listed_twice(tmp_path):
+    text = CONFIG.replace('languages = ["en", "ja"]', 'languages = ["en", "ja", "EN"]')
+    assert messages(tmp_path, text) == [
+        "newsletter.toml:3:1: newsletter.languages: 'EN' is listed twice"
+    ]

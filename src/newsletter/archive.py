@@ -9,19 +9,17 @@ and the same input gives byte-identical files (nothing depends on the clock).
 from __future__ import annotations
 
 import posixpath
-import shutil
+import re
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
 
 from .config import Config
-from .errors import NewsletterError
 from .feeds import atom_feed, sitemap
-from .i18n import format_month, language_name
+from .i18n import format_month, language_name, text_direction
 from .issues import ready_issues
 from .render import WEB_IMAGES, RenderedIssue, Renderer
-
-MARKER = ".newsletter-site"  # marks a folder this command may replace
+from .sitefolder import write_site
 
 
 @dataclass(frozen=True)
@@ -42,7 +40,7 @@ def build_archive(config: Config, out: Path) -> SiteReport:
     images = {
         f"{r.issue.slug}/images/{name}": path for r in rendered for name, path in r.images.items()
     }
-    written = write_site(out, files, images)
+    written = write_site(out, files, images, config.project_dir)
     pages = sum(path.endswith(".html") for path in files)
     return SiteReport(out, pages, len(rendered), len(images), written)
 
@@ -53,6 +51,10 @@ def page_path(language: str, default: str, slug: str | None = None) -> str:
     if slug:
         parts.append(slug)
     return "/".join([*parts, "index.html"])
+
+
+def feed_path(language: str, default: str) -> str:
+    return "feed.xml" if language == default else f"{language}/feed.xml"
 
 
 def relative(from_page: str, to_path: str) -> str:
@@ -68,6 +70,11 @@ class SiteBuilder:
         self.theme = renderer.theme
         self.rendered = rendered
         self.default = config.default_language
+        self.pages = {
+            page_path(language, self.default, slug)
+            for language in config.languages
+            for slug in (None, *(r.issue.slug for r in rendered))
+        }
 
     def files(self) -> dict[str, bytes]:
         files: dict[str, bytes] = {"site.css": self.theme.render("site/site.css", {}).encode()}
@@ -76,17 +83,18 @@ class SiteBuilder:
             for position, item in enumerate(self.rendered):
                 path = page_path(language, self.default, item.issue.slug)
                 files[path] = self._issue_page(language, position, path)
-            feed_path = "feed.xml" if language == self.default else f"{language}/feed.xml"
-            files[feed_path] = atom_feed(self.config, self.rendered, language, feed_path)
+            feed = feed_path(language, self.default)
+            files[feed] = atom_feed(self.config, self.rendered, language, feed)
         urls = [p for p in files if p.endswith("index.html")]
         files["sitemap.xml"] = sitemap(self.config, urls, self._dates())
         return files
 
     def _common(self, language: str, path: str, slug: str | None = None) -> dict:
         labels = self.theme.labels(language)
-        feed = "feed.xml" if language == self.default else f"{language}/feed.xml"
+        feed = feed_path(language, self.default)
         return {
             "language": language,
+            "dir": text_direction(language),
             "labels": labels,
             "newsletter": self.config.newsletter,
             "sender": self.config.sender,
@@ -137,7 +145,9 @@ class SiteBuilder:
             **self._common(language, path, item.issue.slug),
             "title": item.issue.title.get_for(language, self.default),
             "style": edition.style_html,
-            "content": edition.content_html.replace(f'src="{WEB_IMAGES}', f'src="{images}/'),
+            "content": self._local_links(
+                edition.content_html.replace(f'src="{WEB_IMAGES}', f'src="{images}/'), path
+            ),
             "nav": {
                 name: r
                 and {
@@ -149,6 +159,16 @@ class SiteBuilder:
         }
         return self.theme.render("site/issue.html", context).encode()
 
+    def _local_links(self, html: str, page: str) -> str:
+        """Links to the archive's own pages made relative, so the site works from anywhere."""
+        base = re.escape(self.config.newsletter.base_url.rstrip("/") + "/")
+
+        def local(match: re.Match) -> str:
+            target = match[1] + "index.html" if match[1].endswith("/") or not match[1] else match[1]
+            return f'href="{relative(page, target)}"' if target in self.pages else match[0]
+
+        return re.sub(rf'href="{base}([^"#?]*)"', local, html)
+
     def _dates(self) -> dict[str, str]:
         dates = {}
         for item in self.rendered:
@@ -156,37 +176,3 @@ class SiteBuilder:
                 path = page_path(language, self.default, item.issue.slug)
                 dates[path] = item.issue.date.isoformat()
         return dates
-
-
-def write_site(out: Path, files: dict[str, bytes], images: dict[str, Path]) -> int:
-    """Write the site into a staging folder, then swap it for `out`; return bytes written."""
-    if out.exists() and any(out.iterdir()) and not (out / MARKER).exists():
-        raise NewsletterError(
-            f"{out} exists and was not made by `newsletter archive`; "
-            "choose an empty or new folder with --out"
-        )
-    staging = out.with_name(f".{out.name}.staging")
-    shutil.rmtree(staging, ignore_errors=True)
-    total = 0
-    for relative_path, content in sorted(files.items()):
-        total += _write(staging / relative_path, content)
-    for relative_path, source in sorted(images.items()):
-        total += _write(staging / relative_path, source.read_bytes())
-    _write(staging / MARKER, b"Built by `newsletter archive`; rebuilt whole each time.\n")
-    _swap(staging, out)
-    return total
-
-
-def _write(path: Path, content: bytes) -> int:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
-    return len(content)
-
-
-def _swap(staging: Path, out: Path) -> None:
-    old = out.with_name(f".{out.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if out.exists():
-        out.rename(old)
-    staging.rename(out)
-    shutil.rmtree(old, ignore_errors=True)

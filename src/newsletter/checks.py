@@ -6,6 +6,7 @@ import difflib
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
+from string import Template
 
 from .config import ENV_PREFIX, SECRET_VARIABLES, Config, Settings
 from .errors import Problem, ProblemsError
@@ -58,7 +59,8 @@ PLACEHOLDER_SETTINGS = [
 
 def starter_values_left(config: Config) -> list[str]:
     """Settings still holding `newsletter init`'s placeholders."""
-    starter = tomllib.loads((STARTER / "newsletter.toml").read_text(encoding="utf-8"))
+    text = (STARTER / "newsletter.toml").read_text(encoding="utf-8")
+    starter = tomllib.loads(Template(text).substitute(name='""'))
     return [
         f"newsletter.toml: {section}.{key} is still the example '{starter[section][key]}'"
         for section, key in PLACEHOLDER_SETTINGS

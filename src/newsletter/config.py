@@ -18,7 +18,7 @@ from babel import Locale, UnknownLocaleError
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from .database_url import check_database_url, has_password
-from .errors import NewsletterError, Problem, ProblemsError
+from .errors import NewsletterError, Problem, ProblemsError, display_path
 from .model import Url, WebUrl
 from .schema import problems_from
 
@@ -54,6 +54,15 @@ def _check_address(address: str) -> str:
     return address
 
 
+def _no_repeats(codes: list[str]) -> list[str]:
+    seen = set()
+    for code in codes:
+        if code.lower() in seen:
+            raise ValueError(f"'{code}' is listed twice")
+        seen.add(code.lower())
+    return codes
+
+
 Language = Annotated[str, AfterValidator(_check_language)]
 Address = Annotated[str, AfterValidator(_check_address)]
 
@@ -65,7 +74,7 @@ class Section(BaseModel):
 class NewsletterSettings(Section):
     name: str = Field(min_length=1)
     description: str = ""
-    languages: list[Language] = Field(min_length=1)  # editions; the first is the default
+    languages: Annotated[list[Language], AfterValidator(_no_repeats)] = Field(min_length=1)
     base_url: WebUrl  # public URL of the archive and the subscriber pages
     subscribe_url: WebUrl | None = (
         None  # the archive's subscribe link; default <base_url>subscribe/
@@ -177,7 +186,7 @@ def load_config(project_dir: Path, environ: Mapping[str, str] | None = None) -> 
     """Read and validate the project's newsletter.toml; raise ProblemsError on mistakes."""
     environ = os.environ if environ is None else environ
     path = project_dir / CONFIG_FILE
-    shown = _display(path)
+    shown = display_path(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
@@ -196,13 +205,6 @@ def load_config(project_dir: Path, environ: Mapping[str, str] | None = None) -> 
     if problems:
         raise ProblemsError(problems, "config file")
     return Config(settings, project_dir, environ)
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 def _toml_syntax_problem(shown: str, exc: tomllib.TOMLDecodeError) -> Problem:
@@ -241,7 +243,9 @@ def _apply_environment(data: dict, environ: Mapping[str, str]) -> dict[tuple, st
             value: object = environ[variable]
             if key_field.annotation == list[Language]:
                 value = [part.strip() for part in str(value).split(",") if part.strip()]
-            data.setdefault(section_name, {})[key] = value
+            table = data.setdefault(section_name, {})
+            if isinstance(table, dict):  # else validation reports the section itself
+                table[key] = value
             applied[(section_name, key)] = variable
     return applied
 

@@ -12,6 +12,8 @@ from .config import Config
 from .render import WEB_IMAGES, RenderedIssue
 from .view import image_url, web_url
 
+NO_ISSUE_YET = dt.date(1970, 1, 1)  # an empty feed's "updated": fixed, not the build time
+
 
 def atom_feed(config: Config, rendered: list[RenderedIssue], language: str, path: str) -> bytes:
     """Atom, newest issue first, each entry with the edition's full content."""
@@ -25,8 +27,9 @@ def atom_feed(config: Config, rendered: list[RenderedIssue], language: str, path
     feed.link(href=f"{base}{path}", rel="self")
     feed.link(href=feed.id(), rel="alternate")
     feed.language(language)
-    if rendered:  # the newest issue's date: the feed must not depend on when it was built
-        feed.updated(_moment(rendered[0].issue.date, config))
+    # The newest issue's date, never the clock, so that a rebuild gives the same bytes.
+    newest = rendered[0].issue.date if rendered else NO_ISSUE_YET
+    feed.updated(_moment(newest, config))
     for item in reversed(rendered):  # feedgen prepends: oldest first gives newest on top
         edition = item.edition(language)
         entry = feed.add_entry()

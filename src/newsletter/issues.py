@@ -11,7 +11,14 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from .config import Config
-from .errors import NewsletterError, Problem, ProblemsError, plural, reading_order
+from .errors import (
+    NewsletterError,
+    Problem,
+    ProblemsError,
+    display_path,
+    plural,
+    reading_order,
+)
 from .model import Issue
 from .schema import problems_from
 from .yamlsource import Document, load
@@ -132,14 +139,6 @@ def issue_months(config: Config) -> list[tuple[int, int]]:
     """The months that issue files are named after (YYYY-MM.yaml), valid or not."""
     months = [MONTH_FILE.match(path.stem) for path in issue_paths(config)]
     return sorted((int(m[1]), int(m[2])) for m in months if m)
-
-
-def display_path(path: Path) -> str:
-    """The path as the user would type it: relative to the working folder when inside it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 def _unique_slugs(issues: list[Issue]) -> tuple[list[Issue], list[Problem]]:

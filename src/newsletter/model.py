@@ -55,7 +55,7 @@ def _to_text(value: Any, info: ValidationInfo, *, one_line: bool = True) -> Text
             {"got": _describe(value)},
         )
     languages = (info.context or {}).get("languages")
-    for key, item in value.items():
+    for key in value:
         if languages and key not in languages:
             # `{en: Newsletter, May 2013}` splits at the comma: the usual cause of this error.
             hint = " (a comma inside {...} starts a new key: quote the text)" if " " in key else ""
@@ -163,6 +163,8 @@ def _check_url(value: str) -> str:
         )
     if parts.scheme.lower() in ("http", "https") and not parts.netloc:
         raise PydanticCustomError("url_host", "'{value}' has no host name", {"value": value})
+    if parts.scheme.lower() == "mailto" and "@" not in parts.path:
+        raise PydanticCustomError("url_mail", "'{value}' has no email address", {"value": value})
     if re.search(r"\s", value):
         raise PydanticCustomError(
             "url_space", "'{value}' has a space in it: check the address", {"value": value}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from importlib import resources
 from pathlib import Path
@@ -29,11 +30,12 @@ def create_project(folder: Path, name: str, today: dt.date | None = None) -> lis
     if (folder / "newsletter.toml").exists():
         raise NewsletterError(f"{folder} is already a newsletter project (newsletter.toml exists)")
     today = today or dt.date.today()
+    # JSON strings are valid TOML and YAML strings: any name is quoted safely in both.
     values = {
-        "name": name.replace('"', "'"),
+        "name": json.dumps(name, ensure_ascii=False),
+        "title": json.dumps(f"{name}, {today:%B %Y}", ensure_ascii=False),
         "date": today.isoformat(),
         "month": f"{today:%Y-%m}",
-        "month_name": f"{today:%B %Y}",
     }
     files = {
         "newsletter.toml": "newsletter.toml",
@@ -42,12 +44,15 @@ def create_project(folder: Path, name: str, today: dt.date | None = None) -> lis
         ".gitignore": "gitignore",
     }
     made = []
-    for target, source in files.items():
-        path = folder / target
-        path.parent.mkdir(parents=True, exist_ok=True)
-        text = Template((STARTER / source).read_text(encoding="utf-8")).substitute(values)
-        path.write_text(text, encoding="utf-8")
-        made.append(path)
-    shutil.copytree(default_templates(), folder / "templates", dirs_exist_ok=True)
+    try:
+        for target, source in files.items():
+            path = folder / target
+            path.parent.mkdir(parents=True, exist_ok=True)
+            text = Template((STARTER / source).read_text(encoding="utf-8")).substitute(values)
+            path.write_text(text, encoding="utf-8")
+            made.append(path)
+        shutil.copytree(default_templates(), folder / "templates", dirs_exist_ok=True)
+    except OSError as exc:
+        raise NewsletterError(f"cannot make {folder}: {exc.strerror or exc}") from None
     made.append(folder / "templates")
     return made
