@@ -202,3 +202,8 @@ def test_an_empty_archive_is_still_the_same_every_time(sample_project):
     build_archive(load_config(sample_project, {}), site)
     assert (site / "feed.xml").read_bytes() == first
     assert "No issue has been published yet." in (site / "index.html").read_text()
+
+
+def test_building_the_archive_touches_no_network(sample_project, no_network):
+    build_archive(load_config(sample_project, {}), sample_project / "site")
+    assert no_network == []
