@@ -60,6 +60,13 @@ def test_dates_are_written_back_as_they_are_read():
         assert format_moment(parse_moment(text, TORONTO), TORONTO) == text
 
 
+def test_times_are_written_to_the_second_and_local_midnight_as_a_date():
+    now = dt.datetime(2026, 11, 25, 4, 13, 21, 236462, tzinfo=dt.UTC)
+    assert format_moment(now, TORONTO) == "2026-11-24T23:13:21-05:00"
+    assert format_moment(now, "UTC") == "2026-11-25T04:13:21+00:00"
+    assert format_moment(at(2026, 11, 25, 5, 0), TORONTO) == "2026-11-25"
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

@@ -14,10 +14,11 @@ import pytest
 import sqlalchemy as sa
 
 from newsletter.consent import Consent
+from newsletter.errors import NewsletterError
 from newsletter.import_check import Defaults, check_list
-from newsletter.importer import ImportProblems, import_list
+from newsletter.importer import Importer, ImportProblems, import_list
 from newsletter.store_schema import subscriber_history
-from newsletter.subscriber_file import open_list
+from newsletter.subscriber_file import open_list, replacing
 from newsletter.subscriber_queries import export_csv
 from store_helpers import NOW, change
 
@@ -278,6 +279,41 @@ def test_skip_invalid_imports_the_good_rows_and_writes_the_bad_ones_aside(store,
     report = run_import(store, write(tmp_path, fixed, "fixed.csv"))
     assert report.summary() == "fixed.csv: 1 added, 0 updated, 0 unchanged"
     assert store.get("b@example.org").language == "ja"
+
+
+def test_rejects_file_appears_only_once_the_import_has_committed(store, tmp_path, monkeypatch):
+    path = write(
+        tmp_path, HEADER + "a@example.org,A,,express,2020-01-01,\nb@,B,,express,2020-01-01,\n"
+    )
+
+    def fail(*_args):
+        raise NewsletterError("database went away")
+
+    monkeypatch.setattr(Importer, "run", fail)
+    with pytest.raises(NewsletterError, match="database went away"):
+        run_import(store, path, skip_invalid=True)
+    assert sorted(p.name for p in tmp_path.glob("list*")) == ["list.csv"]
+    assert not list(tmp_path.glob(".*"))  # nor any temporary file
+
+
+def test_a_file_being_replaced_is_kept_whole_when_writing_fails(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("the old export\n", encoding="utf-8")
+    path.chmod(0o640)
+    with pytest.raises(RuntimeError), replacing(path, "export.csv") as stream:
+        stream.write("half of the new one")
+        raise RuntimeError("interrupted")
+    assert path.read_text(encoding="utf-8") == "the old export\n"
+    with replacing(path, "export.csv") as stream:
+        stream.write("the new export\n")
+    assert path.read_text(encoding="utf-8") == "the new export\n"
+    assert (path.stat().st_mode & 0o777, [p.name for p in tmp_path.iterdir()]) == (
+        0o640,
+        ["export.csv"],
+    )
+    with pytest.raises(NewsletterError) as error, replacing(tmp_path / "no" / "x.csv", "no/x.csv"):
+        pass
+    assert str(error.value) == "cannot write no/x.csv: No such file or directory"
 
 
 def test_reimporting_the_same_list_changes_nothing_and_says_so(store, sample_project):

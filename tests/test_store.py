@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -11,8 +13,10 @@ from alembic.runtime.migration import MigrationContext
 
 from newsletter.config import load_config
 from newsletter.consent import Consent
+from newsletter.database import Migration
 from newsletter.errors import NewsletterError
 from newsletter.store import deliverable_query, open_store
+from newsletter.store_rows import insert_subscribers, new_subscriber_values
 from newsletter.store_schema import forgotten, metadata, subscriber_history, subscribers
 from store_helpers import NOW, change
 
@@ -52,8 +56,8 @@ def history_of(store, email) -> list[tuple]:
 def test_opening_migrates_the_first_time_and_is_a_no_op_after(config):
     first = open_store(config)
     second = open_store(config)
-    assert first.upgraded_to == "0001"
-    assert second.upgraded_to is None
+    assert first.migration == Migration(first.engine.dialect.name, None, "0001")
+    assert second.migration is None
     with second.reading() as connection:
         assert MigrationContext.configure(connection).get_current_revision() == "0001"
     first.close()
@@ -267,16 +271,6 @@ def test_sqlite_file_in_a_missing_folder_is_a_one_line_error(sample_project):
     )
 
 
-def test_unsupported_database_is_named(sample_project):
-    config = load_config(sample_project, {"NEWSLETTER_DATABASE_URL": "mysql://u@h/db"})
-    with pytest.raises(NewsletterError) as error:
-        open_store(config)
-    assert str(error.value) == (
-        "database.url: 'mysql://u@h/db' is not supported; "
-        "use sqlite:///FILE or postgresql://USER@HOST/DATABASE"
-    )
-
-
 def test_database_from_a_newer_version_is_refused(store, config):
     with store.engine.begin() as connection:
         connection.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
@@ -286,3 +280,36 @@ def test_database_from_a_newer_version_is_refused(store, config):
         "the database's schema is revision 9999, newer than this version of newsletter "
         "knows (0001); upgrade newsletter"
     )
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_adding_an_address_another_command_is_adding_waits_and_updates(store):
+    """Two `subscribers add` of one new address at once: the second, blocked on the unique
+    index until the first commits, finds them added and records nothing twice."""
+    outcome = []
+
+    def add_concurrently():
+        outcome.append(store.add("Same@example.org", express(NOW, "second add"), change()))
+
+    with store.transaction() as connection:
+        row = new_subscriber_values(
+            "same@example.org", "same@example.org", "", "en", implied(), {}, NOW
+        )
+        insert_subscribers(connection, [row])
+        second = threading.Thread(target=add_concurrently)
+        second.start()
+        waiting = sa.text(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        deadline = time.monotonic() + 10
+        with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as watcher:
+            while not watcher.execute(waiting).scalar() and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert watcher.execute(waiting).scalar() == 1, "the second add never waited"
+    second.join(timeout=10)
+    [(action, subscriber)] = outcome
+    assert (action, subscriber.email) == ("consent", "same@example.org")
+    assert subscriber.consent == express(NOW, "second add")
+    assert [row[0] for row in history_of(store, "same@example.org")] == ["consent"]

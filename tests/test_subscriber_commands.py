@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -42,9 +43,11 @@ def days_ago(days: int) -> str:
 
 def test_first_command_creates_the_database_and_says_so(run, database_url):
     first, second = run("count"), run("count")
-    assert first.stderr.startswith("note: ") and first.stderr.endswith(
-        ": schema upgraded to 0001\n"
-    )
+    if database_url.startswith("sqlite"):
+        created = f"created the database {database_url.removeprefix('sqlite:///')}\n"
+    else:
+        created = f"created the subscriber tables in the database {database_url}\n"
+    assert first.stderr == created
     assert second.stderr == ""
 
 
@@ -90,6 +93,52 @@ def test_import_skip_invalid_reports_the_rows_left_out_and_where_they_went(run):
         == "new.csv: 1 added, 0 updated, 0 unchanged, 1 rejected (written to bad.csv)\n"
     )
     assert Path("bad.csv").read_text(encoding="utf-8").startswith("error,email,")
+    again = run("import", "new.csv", "--skip-invalid", "--rejects", "bad.csv")
+    assert again.stdout.endswith("1 rejected (written to bad.csv); nothing changed\n")
+
+
+def test_skip_invalid_never_replaces_a_rejects_file_it_was_not_told_to(run):
+    faculty = Path("subscribers/faculty.csv")
+    faculty.write_text(
+        HEADER + "a@example.org,A,en,express,2020-01-01,web\nb@,B,en,express,2020-01-01,web\n",
+        encoding="utf-8",
+    )
+    first = run("import", "subscribers/faculty.csv", "--skip-invalid")
+    assert first.stdout == (
+        "subscribers/faculty.csv: 1 added, 0 updated, 0 unchanged, "
+        "1 rejected (written to subscribers/faculty.rejects.csv)\n"
+    )
+    rejects = Path("subscribers/faculty.rejects.csv")
+    rejects.write_text("error,email\n,b@example.org being fixed\n", encoding="utf-8")
+    with faculty.open("a", encoding="utf-8") as stream:
+        stream.write("c@example.org,C,en,express,2020-01-01,web\n")
+
+    refused = run("import", "subscribers/faculty.csv", "--skip-invalid")
+    assert (refused.exit_code, refused.stdout) == (1, "")
+    assert refused.stderr.endswith(
+        "error: subscribers/faculty.rejects.csv already exists (rows rejected before, perhaps "
+        "being fixed) and is not replaced; nothing was imported. Import or move it first, or "
+        "name a file with --rejects FILE (replaced if it exists)\n"
+    )
+    assert rejects.read_text(encoding="utf-8") == "error,email\n,b@example.org being fixed\n"
+    assert run("list").stdout.endswith("\n1 subscriber\n")
+
+    named = run("import", faculty.as_posix(), "--skip-invalid", "--rejects", rejects.as_posix())
+    assert named.stdout.startswith("subscribers/faculty.csv: 1 added, 0 updated, 1 unchanged")
+    assert rejects.read_text(encoding="utf-8").startswith("error,email,name,")
+
+
+def test_unwritable_rejects_file_is_a_one_line_error_and_nothing_is_imported(run):
+    Path("new.csv").write_text(
+        HEADER + "a@example.org,A,en,express,2020-01-01,web\nb@,B,en,express,2020-01-01,web\n",
+        encoding="utf-8",
+    )
+    result = run("import", "new.csv", "--skip-invalid", "--rejects", "missing/rejects.csv")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.endswith(
+        "error: cannot write missing/rejects.csv: No such file or directory\n"
+    )
+    assert run("list").stdout == "0 subscribers\n"
 
 
 def test_import_of_a_list_without_consent_takes_it_from_the_options(run):
@@ -189,8 +238,10 @@ def test_unsubscribed_person_comes_back_only_with_express_consent(run):
 def test_forget_asks_first_and_then_keeps_the_address_out(run):
     run("add", "a@example.org", "--consent", "express", "--source", "form")
     declined = run("forget", "a@example.org", stdin="n\n")
-    assert declined.exit_code == 1
+    assert (declined.exit_code, declined.stdout) == (0, "Nothing was forgotten.\n")
     assert "Forget a@example.org? Their data is deleted for good" in declined.stderr
+    unanswered = run("forget", "a@example.org", stdin="")
+    assert (unanswered.exit_code, unanswered.stdout) == (1, "Nothing was forgotten.\n")
     assert run("list").stdout.endswith("1 subscriber\n")
     assert run("forget", "a@example.org", "--yes").stdout == (
         "forgot a@example.org: their data is deleted; imports will skip the address\n"
@@ -236,7 +287,17 @@ def test_list_expiring_shows_implied_consent_lapsing_within_30_days_by_default(r
         "1 subscriber",
     ]
     assert run("list", "--expiring", "90").stdout.endswith("2 subscribers\n")
+    assert run("list", "--expiring", "0").stdout == "0 subscribers\n"
     assert run("list", "--expired").stdout == "0 subscribers\n"
+
+
+def test_expiring_reads_as_a_number_of_days(run):
+    help_text = " ".join(run("list", "--help").stdout.split())
+    assert (
+        "--expiring DAYS Active subscribers whose implied consent lapses within DAYS days "
+        "(default 30; 0: later today)." in help_text
+    )
+    assert "x>=" not in help_text
 
 
 def run_lapse(given: str) -> str:
@@ -295,9 +356,31 @@ def test_export_writes_csv_to_stdout_or_a_file(run):
         "email,name,language,status,consent,consented_at,source\n"
         "a@example.org,Ann,en,active,express,2024-01-02,form\n"
     )
+    Path("all.csv").write_text("an older export\n", encoding="utf-8")
     result = run("export", "all.csv")
     assert result.stderr == "exported 1 subscriber to all.csv\n"
     assert Path("all.csv").read_text(encoding="utf-8") == run("export").stdout
+    assert sorted(p.name for p in Path().glob("*all.csv*")) == ["all.csv"]  # no temporary left
+
+
+def test_export_to_a_missing_folder_is_a_one_line_error(run):
+    result = run("export", "missing/all.csv")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.endswith(
+        "error: cannot write missing/all.csv: No such file or directory\n"
+    )
+    assert not Path("missing").exists()
+
+
+def test_consent_given_now_is_exported_to_the_second_and_imports_back_unchanged(run):
+    run("add", "a@example.org", "--consent", "express", "--source", "form")
+    exported = run("export").stdout.splitlines()[1]
+    given = exported.split(",")[5]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", given), exported
+    run("export", "all.csv")
+    assert run("import", "all.csv").stdout == (
+        "all.csv: 0 added, 0 updated, 1 unchanged; nothing changed\n"
+    )
 
 
 def test_unknown_address_is_a_one_line_error(run):
@@ -325,4 +408,5 @@ def test_a_new_project_imports_its_sample_list(tmp_path, monkeypatch):
         cli, ["subscribers", "import", "subscribers/sample.csv"], catch_exceptions=False
     )
     assert result.stdout == "subscribers/sample.csv: 1 added, 0 updated, 0 unchanged\n"
+    assert result.stderr == "created the database newsletter.db\n"
     assert (tmp_path / "letters" / "newsletter.db").is_file()

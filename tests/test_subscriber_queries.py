@@ -51,6 +51,19 @@ def test_expiring_lists_implied_consent_lapsing_within_the_days_soonest_first(st
     assert [s.email for s in expired(store, NOW)] == ["lapsed@example.org"]
 
 
+def test_expiring_counts_days_where_the_newsletter_is_zero_meaning_today(store):
+    hour = dt.timedelta(hours=1)  # NOW is noon in Toronto; consent lapses after two years
+    two_years_ago = NOW.replace(year=NOW.year - 2)
+    store.add("tonight@example.org", Consent("implied", two_years_ago + 11 * hour, "c"), change())
+    store.add("tomorrow@example.org", Consent("implied", two_years_ago + 13 * hour, "c"), change())
+    store.add("lapsed@example.org", implied_lapsing_in(0), change())
+    assert [s.email for s in expiring(store, NOW, 0)] == ["tonight@example.org"]
+    assert [s.email for s in expiring(store, NOW, 1)] == [
+        "tonight@example.org",
+        "tomorrow@example.org",
+    ]
+
+
 def test_deliverable_leaves_out_lapsed_consent(store):
     store.add("ok@example.org", implied_lapsing_in(1), change())
     store.add("lapsed@example.org", implied_lapsing_in(0), change())
@@ -102,6 +115,6 @@ def test_export_round_trips_through_import(store, sample_project, tmp_path):
         "email,name,language,status,consent,consented_at,source,organisation"
     )
     assert (
-        '山田@例え.jp,山田,en,active,express,2026-01-15T01:42:51.428571-05:00,"said ""yes"", twice",'
+        '山田@例え.jp,山田,en,active,express,2026-01-15T01:42:51-05:00,"said ""yes"", twice",'
         in first
     )

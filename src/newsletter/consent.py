@@ -73,8 +73,9 @@ def parse_moment(text: str, timezone: str) -> dt.datetime:
 
 
 def format_moment(moment: dt.datetime, timezone: str) -> str:
-    """The inverse of parse_moment: a plain date when it is local midnight, else ISO 8601."""
-    local = moment.astimezone(zoneinfo.ZoneInfo(timezone))
+    """The inverse of parse_moment: a plain date when it is local midnight, else ISO 8601
+    to the second (what a person can check; parse_moment reads either back)."""
+    local = moment.astimezone(zoneinfo.ZoneInfo(timezone)).replace(microsecond=0)
     if local.time() == dt.time():
         return local.date().isoformat()
     return local.isoformat()

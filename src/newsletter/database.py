@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import command
@@ -19,41 +21,68 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 
 from .config import Config
-from .errors import NewsletterError
+from .database_url import hide_password
+from .errors import NewsletterError, display_path
 
 SUPPORTED = ("sqlite", "postgresql")
 # Any fixed number: PostgreSQL advisory lock that makes concurrent upgrades wait for each other.
 MIGRATION_LOCK = 47112025
 
 
-def open_database(config: Config) -> tuple[Engine, str | None]:
-    """An engine on the project's database at the newest schema, and the revision it was
-    upgraded to (None when it already was current)."""
+@dataclass(frozen=True)
+class Migration:
+    """What opening the database did to its schema."""
+
+    backend: str  # sqlite or postgresql
+    before: str | None  # the revision it had; None for a new database
+    after: str
+
+    def message(self, shown: str) -> str:
+        if self.before is not None:
+            return f"upgraded the database schema to {self.after}"
+        if self.backend == "sqlite":
+            return f"created the database {shown}"
+        return f"created the subscriber tables in the database {shown}"
+
+
+def open_database(config: Config) -> tuple[Engine, Migration | None]:
+    """An engine on the project's database at the newest schema, and the migration that
+    brought it there (None when it already was current)."""
     shown = display_url(config)
-    engine = make_engine(config.database_url, shown)
     with database_errors(f"cannot open the database {shown}"):
-        upgraded = upgrade(engine)
-    return engine, upgraded
+        engine = make_engine(config.database_url, shown)
+        migration = upgrade(engine)
+    return engine, migration
 
 
 def display_url(config: Config) -> str:
-    """The database as a person would name it: the SQLite file, or the URL without password."""
-    url = sa.make_url(config.database_url)
-    if url.get_backend_name() == "sqlite":
-        return url.database or ":memory:"
+    """The database as a person would name it: the SQLite file as they would type its path,
+    or the URL without password."""
+    try:
+        url = sa.make_url(config.database_url)
+    except (sa.exc.ArgumentError, ValueError):  # config.py refuses these; just in case
+        return hide_password(config.database_url)
+    if url.get_backend_name() == "sqlite" and url.database:
+        return display_path(Path(url.database))
     return url.set(drivername=url.get_backend_name()).render_as_string(hide_password=True)
 
 
 def make_engine(url: str, shown: str | None = None) -> Engine:
-    backend = sa.make_url(url).get_backend_name()
-    if backend not in SUPPORTED:
+    """An engine for the URL (checked by config.py); NewsletterError if none can be made."""
+    try:
+        backend = sa.make_url(url).get_backend_name()
+        if backend not in SUPPORTED:
+            raise NewsletterError(
+                f"database.url: '{shown or url}' is not supported; "
+                "use sqlite:///FILE or postgresql://USER@HOST/DATABASE"
+            )
+        if backend == "postgresql":
+            return sa.create_engine(url, connect_args={"connect_timeout": 10})
+        engine = sa.create_engine(url, connect_args={"timeout": 30})
+    except (sa.exc.ArgumentError, ImportError, ValueError) as exc:
         raise NewsletterError(
-            f"database.url: '{shown or url}' is not supported; "
-            "use sqlite:///FILE or postgresql://USER@HOST/DATABASE"
-        )
-    if backend == "postgresql":
-        return sa.create_engine(url, connect_args={"connect_timeout": 10})
-    engine = sa.create_engine(url, connect_args={"timeout": 30})
+            f"cannot open the database {shown or hide_password(url)}: {exc}"
+        ) from None
     sa.event.listen(engine, "connect", _sqlite_connect)
     sa.event.listen(engine, "begin", _sqlite_begin)
     return engine
@@ -100,7 +129,7 @@ def alembic_config() -> AlembicConfig:
     return config
 
 
-def upgrade(engine: Engine) -> str | None:
+def upgrade(engine: Engine) -> Migration | None:
     """Migrate to the newest schema; a quick read and nothing more when already there."""
     config = alembic_config()
     head = ScriptDirectory.from_config(config).get_current_head()
@@ -108,15 +137,14 @@ def upgrade(engine: Engine) -> str | None:
         if current_revision(connection) == head:
             return None
     with engine.connect() as connection:
-        _migrate(connection, config, head)
-    return head
+        return _migrate(connection, config, head)
 
 
 def current_revision(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
-def _migrate(connection: Connection, config: AlembicConfig, head: str | None) -> None:
+def _migrate(connection: Connection, config: AlembicConfig, head: str) -> Migration | None:
     sqlite = connection.dialect.name == "sqlite"
     if sqlite:  # SQLite ignores this pragma inside a transaction, hence the raw connection
         connection.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
@@ -128,12 +156,13 @@ def _migrate(connection: Connection, config: AlembicConfig, head: str | None) ->
                 )
             current = current_revision(connection)
             if current == head:
-                return  # another process upgraded it while we waited for the lock
+                return None  # another process upgraded it while we waited for the lock
             _check_known(config, current)
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
             if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
                 raise NewsletterError("a migration broke a foreign key; nothing was changed")
+            return Migration(connection.dialect.name, current, head)
     finally:
         if sqlite:
             connection.connection.driver_connection.execute("PRAGMA foreign_keys = ON")

@@ -7,21 +7,26 @@ Rules an import follows, on top of the store's:
   so, and are listed; it may set such a status (importing an unsubscribe list);
 - addresses that were forgotten are skipped and listed;
 - rows are written a thousand at a time (one query to find them, one to insert, one to
-  update), all inside the one transaction: killed half-way, the database is as before.
+  update), all inside the one transaction: killed half-way, the database is as before;
+- with --skip-invalid, the rejected rows go to NAME.rejects.csv beside the list (or the file
+  --rejects names); that file appears only once the import has committed, and an existing
+  one is never replaced unless --rejects names it (it may hold rows being fixed).
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from .addresses import address_hashes
-from .errors import Problem, ProblemsError, plural, reading_order
+from .errors import NewsletterError, Problem, ProblemsError, plural, reading_order
 from .import_check import CheckedList, Defaults, Entry, Progress, check_list
 from .store import Store
 from .store_rows import (
@@ -36,7 +41,7 @@ from .store_rows import (
     record_history,
     update_subscribers,
 )
-from .subscriber_file import open_list
+from .subscriber_file import open_list, replacing
 
 BATCH = 1000
 
@@ -94,25 +99,40 @@ def import_list(
     file = open_list(path, shown)
     checked = check_list(file, store.languages, store.timezone, defaults, now, progress)
     report = ImportReport(shown, rejected=len(checked.rejected))
+    rejects: contextlib.AbstractContextManager[IO[str] | None] = contextlib.nullcontext()
     if checked.rejected:
         if not skip_invalid:
             raise ImportProblems(checked.problems, plural(1, "subscriber file"))
         report.problems = sorted(checked.problems, key=reading_order)
-        report.rejects_path = rejects_path or path.with_name(f"{path.stem}.rejects.csv")
-        write_rejects(report.rejects_path, checked)
-    Importer(store, report, actor, now).run(checked.entries, progress)
+        report.rejects_path = rejects_path or default_rejects_path(path)
+        if rejects_path is None and report.rejects_path.exists():
+            raise NewsletterError(
+                f"{report.rejects_path} already exists (rows rejected before, perhaps being "
+                "fixed) and is not replaced; nothing was imported. Import or move it first, "
+                "or name a file with --rejects FILE (replaced if it exists)"
+            )
+        rejects = replacing(report.rejects_path, str(report.rejects_path))
+    with rejects as stream:  # written first, renamed into place once the import commits
+        if stream is not None:
+            write_rejects(stream, checked)
+        Importer(store, report, actor, now).run(checked.entries, progress)
     return report
 
 
-def write_rejects(path: Path, checked: CheckedList) -> None:
+def default_rejects_path(path: Path) -> Path:
+    """Where --skip-invalid writes rejected rows: subscribers/faculty.csv (or .yaml) gives
+    subscribers/faculty.rejects.csv."""
+    return path.with_name(f"{path.stem}.rejects.csv")
+
+
+def write_rejects(stream: IO[str], checked: CheckedList) -> None:
     """The rejected rows as they were, with an `error` column first: fix, then import it."""
     columns = [c for c in checked.columns if c != "error"]
-    with path.open("w", encoding="utf-8", newline="") as stream:
-        writer = csv.writer(stream, lineterminator="\n")
-        writer.writerow(["error", *(checked.headers.get(c, c) for c in columns)])
-        for row in checked.rejected:
-            error = f"line {row.line}: " + "; ".join(row.messages)
-            writer.writerow([error, *(row.values.get(c, "") for c in columns), *row.extra])
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(["error", *(checked.headers.get(c, c) for c in columns)])
+    for row in checked.rejected:
+        error = f"line {row.line}: " + "; ".join(row.messages)
+        writer.writerow([error, *(row.values.get(c, "") for c in columns), *row.extra])
 
 
 class Importer:

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 from .addresses import InvalidAddress, address_hashes, address_key
 from .config import Config
 from .consent import EXPRESS, Consent
-from .database import database_errors, display_url, open_database, writing
+from .database import Migration, database_errors, display_url, open_database, writing
 from .errors import NewsletterError
 from .schema import did_you_mean
 from .store_rows import (
@@ -30,7 +30,7 @@ from .store_rows import (
     deliverable_query,
     find_by_keys,
     history_values,
-    insert_subscribers,
+    insert_subscriber_if_new,
     new_subscriber_values,
     record_history,
 )
@@ -41,20 +41,20 @@ __all__ = ["Change", "Store", "Subscriber", "deliverable_query", "open_store"]
 
 def open_store(config: Config) -> Store:
     """The project's store, migrated to the newest schema."""
-    engine, upgraded = open_database(config)
-    return Store(engine, config, upgraded)
+    engine, migration = open_database(config)
+    return Store(engine, config, migration)
 
 
 class Store:
     """Subscriber operations, each in its own transaction."""
 
-    def __init__(self, engine: Engine, config: Config, upgraded_to: str | None = None):
+    def __init__(self, engine: Engine, config: Config, migration: Migration | None = None):
         self.engine = engine
         self.languages = list(config.languages)
         self.timezone = config.settings.newsletter.timezone
         self.secret_key = config.secret_key
         self.shown = display_url(config)
-        self.upgraded_to = upgraded_to
+        self.migration = migration  # what opening it did to the schema, if anything
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -147,13 +147,14 @@ class Store:
                     {},
                     made.at,
                 )
-                [subscriber_id] = insert_subscribers(connection, [row])
-                record_history(
-                    connection, [history_values(subscriber_id, "added", ACTIVE, consent, made)]
-                )
-                action = "added"
-            else:
-                action = self._update(connection, existing, consent, made, name, language)
+                subscriber_id = insert_subscriber_if_new(connection, row)
+                if subscriber_id is not None:
+                    history = history_values(subscriber_id, "added", ACTIVE, consent, made)
+                    record_history(connection, [history])
+                    return "added", find_by_keys(connection, [key])[key]
+                # Another command added them since we looked (PostgreSQL lets two run at once).
+                existing = find_by_keys(connection, [key])[key]
+            action = self._update(connection, existing, consent, made, name, language)
             return action, find_by_keys(connection, [key])[key]
 
     def _allow_after_forget(

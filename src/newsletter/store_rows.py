@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from .consent import Consent
@@ -131,6 +131,19 @@ def consent_values(consent: Consent, at: dt.datetime) -> dict:
         "consent_source": consent.source,
         "consent_changed_at": at,
     }
+
+
+def insert_subscriber_if_new(connection: Connection, row: dict) -> int | None:
+    """Insert one subscriber and return their id; None when the address is already stored,
+    perhaps by a transaction that committed after ours looked (no unique-index error)."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    query = (
+        dialect.insert(subscribers)
+        .values(row)
+        .on_conflict_do_nothing(index_elements=["email_key"])
+        .returning(subscribers.c.id)
+    )
+    return connection.execute(query).scalar()
 
 
 def insert_subscribers(connection: Connection, rows: list[dict]) -> list[int]:

@@ -11,9 +11,8 @@ import click
 
 from .cli import Project, pass_project
 from .consent import format_moment, parse_moment
-from .errors import NewsletterError, plural
+from .errors import NewsletterError, display_path, plural
 from .import_check import Defaults
-from .issues import display_path
 from .store import Change, Store, Subscriber, open_store
 from .store_schema import CONSENTS, STATUSES
 from .texttable import format_table
@@ -32,8 +31,8 @@ def _actor() -> str:
 
 def _open(project: Project) -> Store:
     store = open_store(project.config)
-    if store.upgraded_to:
-        click.echo(f"note: {store.shown}: schema upgraded to {store.upgraded_to}", err=True)
+    if store.migration:
+        click.echo(store.migration.message(store.shown), err=True)
     return store
 
 
@@ -57,11 +56,16 @@ def subscribers() -> None:
 
 @subscribers.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--skip-invalid", is_flag=True, help="Import the good rows; write bad ones aside.")
+@click.option(
+    "--skip-invalid",
+    is_flag=True,
+    help="Import the good rows and write the bad ones beside FILE: those of "
+    "subscribers/faculty.csv go to subscribers/faculty.rejects.csv, which must not exist yet.",
+)
 @click.option(
     "--rejects",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Where --skip-invalid writes bad rows (default: FILE.rejects.csv beside FILE).",
+    help="Write the bad rows to this file instead, replacing it if it exists.",
 )
 @click.option("--consent", type=click.Choice(CONSENTS), help="Consent of rows that give none.")
 @click.option("--consented-at", metavar="DATE", help="When, for rows that do not say.")
@@ -177,16 +181,24 @@ def unsubscribe(project: Project, email: str, source: str | None) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @pass_project
 def forget(project: Project, email: str, yes: bool) -> None:
-    """Erase EMAIL's data (right to erasure); a hash stops later imports re-adding them."""
+    """Erase EMAIL's data (right to erasure); a hash stops later imports re-adding them.
+
+    Asks first; answering no forgets nothing and is not an error (exit 0).
+    """
     store = _open(project)
     store.key(email)  # an invalid address fails before the question
-    if not yes:
-        click.confirm(
-            f"Forget {email}? Their data is deleted for good, and their history keeps nothing "
-            "personal",
-            abort=True,
-            err=True,
-        )
+    question = (
+        f"Forget {email}? Their data is deleted for good, and their history keeps nothing personal"
+    )
+    try:
+        confirmed = yes or click.confirm(question, err=True)
+    except click.Abort:  # no answer: end of input (a script without --yes), or Ctrl-C
+        click.echo(err=True)
+        click.echo("Nothing was forgotten.")
+        sys.exit(1)
+    if not confirmed:
+        click.echo("Nothing was forgotten.")
+        return
     outcome = store.forget(email, Change("subscribers forget", _actor(), _now()))
     click.echo(
         {
@@ -202,11 +214,12 @@ def forget(project: Project, email: str, yes: bool) -> None:
 @click.option("--language", help="Only this edition.")
 @click.option(
     "--expiring",
-    type=click.IntRange(min=1),
+    type=int,
     is_flag=False,
     flag_value=30,
-    metavar="[DAYS]",
-    help="Active subscribers whose implied consent lapses within DAYS (default 30).",
+    metavar="DAYS",
+    help="Active subscribers whose implied consent lapses within DAYS days (default 30; "
+    "0: later today).",
 )
 @click.option("--expired", is_flag=True, help="Active subscribers whose consent has lapsed.")
 @pass_project
@@ -219,8 +232,8 @@ def list_(project: Project, status, language, expiring, expired) -> None:
     store = _open(project)
     language = store.language(language)
     now = _now()
-    if expiring or expired:
-        found = lapsing(store, now, expiring) if expiring else lapsed(store, now)
+    if expiring is not None or expired:
+        found = lapsing(store, now, expiring) if expiring is not None else lapsed(store, now)
         found = [s for s in found if language in (None, s.language)]
     else:
         found = list_subscribers(store, status, language)
@@ -283,14 +296,18 @@ def show(project: Project, email: str) -> None:
 )
 @pass_project
 def export(project: Project, file: Path | None) -> None:
-    """Write every subscriber as CSV to FILE (default: standard output); import reads it."""
+    """Write every subscriber as CSV to FILE (default: standard output); import reads it.
+
+    FILE is replaced only once complete; its folder must exist.
+    """
+    from .subscriber_file import replacing
     from .subscriber_queries import export_csv
 
     store = _open(project)
     if file is None or str(file) == "-":
         export_csv(store, sys.stdout)
         return
-    with file.open("w", encoding="utf-8", newline="") as stream:
+    with replacing(file, display_path(file)) as stream:
         count = export_csv(store, stream)
     click.echo(f"exported {plural(count, 'subscriber')} to {display_path(file)}", err=True)
 

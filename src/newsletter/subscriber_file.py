@@ -2,20 +2,24 @@
 
 Reading streams the rows, so that a large list is never held twice in memory. Column names
 are compared in lowercase with spaces and hyphens as underscores ("Consented At" is
-`consented_at`). A UTF-8 byte order mark and Windows line endings are fine.
+`consented_at`). A UTF-8 byte order mark and Windows line endings are fine. A file is
+written whole or not at all: into a temporary file beside it, renamed when complete.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import difflib
+import os
 import re
+import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import Problem, ProblemsError
+from .errors import NewsletterError, Problem, ProblemsError
 from .yamlsource import load as load_yaml
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
@@ -177,3 +181,25 @@ def write_csv(stream: IO[str], columns: list[str], rows: Iterable[dict[str, Any]
         writer.writerow(row)
         count += 1
     return count
+
+
+@contextlib.contextmanager
+def replacing(path: Path, shown: str) -> Iterator[IO[str]]:
+    """A text stream that becomes the file at `path` once the block ends without an error.
+
+    Until then the old file, if any, is untouched; a failure leaves no half-written file.
+    A new file gets the mode open() would give it; a replaced one keeps its own.
+    """
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(descriptor, path.stat().st_mode & 0o7777)
+        with open(descriptor, "w", encoding="utf-8", newline="") as stream:
+            yield stream
+        os.replace(temporary, path)
+    except OSError as exc:
+        raise NewsletterError(f"cannot write {shown}: {exc.strerror or exc}") from None
+    finally:
+        with contextlib.suppress(OSError):
+            temporary.unlink()

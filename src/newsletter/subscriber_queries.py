@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections import Counter
 from collections.abc import Iterator
 from typing import IO
@@ -38,11 +39,18 @@ def _implied_active() -> sa.Select:
 
 
 def expiring(store: Store, now: dt.datetime, days: int) -> list[Subscriber]:
-    """Active subscribers whose implied consent lapses after `now` and within `days`."""
+    """Active subscribers whose implied consent lapses after `now` and by the end of the
+    `days`th day after today (0: later today), where the newsletter is."""
     ends = subscribers.c.consent_expires_at
-    query = _implied_active().where(ends > now, ends <= now + dt.timedelta(days=days))
+    query = _implied_active().where(ends > now, ends < _end_of_day(now, days, store.timezone))
     with store.reading() as connection:
         return [Subscriber.from_row(row) for row in connection.execute(query.order_by(ends))]
+
+
+def _end_of_day(now: dt.datetime, days: int, timezone: str) -> dt.datetime:
+    """Midnight at the end of the day `days` days after the day of `now`, in `timezone`."""
+    day = now.astimezone(zoneinfo.ZoneInfo(timezone)).date() + dt.timedelta(days=days + 1)
+    return dt.datetime.combine(day, dt.time(), zoneinfo.ZoneInfo(timezone))
 
 
 def expired(store: Store, now: dt.datetime) -> list[Subscriber]:
