@@ -28,16 +28,24 @@ def rendered(sample_project: Path):
 
 
 def open_email(
-    browser, tmp_path: Path, rendered, language: str, width: int, web=False, scheme="light"
+    browser,
+    tmp_path: Path,
+    rendered,
+    language: str,
+    width: int,
+    web=False,
+    scheme="light",
+    blocked=False,
 ):
-    """A page showing the edition; the archive's image URLs are answered from the issue folder."""
+    """A page showing the edition; the archive's image URLs are answered from the issue folder
+    (with `blocked`, they are not, as in a mail client that does not load images)."""
     edition = rendered.edition(language)
     page = browser.new_page(viewport={"width": width, "height": 900}, color_scheme=scheme)
     images = rendered.images
 
     def answer(route):
         name = route.request.url.rsplit("/", 1)[-1]
-        if name in images:
+        if name in images and not blocked:
             route.fulfill(path=str(images[name]))
         else:
             route.abort()
@@ -115,4 +123,26 @@ def test_dark_mode_turns_the_card_dark_and_keeps_text_light(browser, tmp_path, a
     heading = page.locator("h2.nl-h2 span").first
     assert heading.evaluate("e => getComputedStyle(e).color") == "rgb(227, 232, 240)"
     page.screenshot(path=str(artifacts / "email-2013-05-en-600-dark.png"), full_page=True)
+    page.close()
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+@pytest.mark.parametrize("width", WIDTHS)
+def test_blocked_image_shows_its_alt_text_on_a_tinted_band(
+    browser, tmp_path, artifacts, rendered, language, width
+):
+    page = open_email(browser, tmp_path, rendered, language, width, blocked=True)
+    hero = page.locator("img").first
+    assert hero.evaluate("img => img.complete && img.naturalWidth") == 0
+    style = hero.evaluate(
+        "e => { const s = getComputedStyle(e); return [s.backgroundColor, s.color, s.textAlign] }"
+    )
+    assert style == ["rgb(228, 233, 241)", "rgb(19, 41, 75)", "center"]
+    box = hero.bounding_box()
+    assert box["width"] == width and box["height"] >= 40  # the alt text, not a sliver
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.screenshot(
+        path=str(artifacts / f"email-2013-05-{language}-{width}-images-blocked.png"),
+        clip={"x": 0, "y": 0, "width": width, "height": 700},
+    )
     page.close()

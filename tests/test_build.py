@@ -30,8 +30,8 @@ def test_build_writes_every_output_of_every_language_and_prints_sizes(run, sampl
     for language in ("en", "ja"):
         folder = sample_project / "out" / "2013-05" / language
         for name in ("email.html", "email.txt", "web.html", "preview.eml"):
-            size = (folder / name).stat().st_size
-            assert f"out/2013-05/{language}/{name}  {size / 1024:.1f} KB" in lines
+            size = f"{(folder / name).stat().st_size / 1024:.1f} KB"
+            assert f"out/2013-05/{language}/{name}".ljust(26) + f"  {size:>7}" in lines
         assert (folder / "images" / "banner-space.png").is_file()
         assert 'src="images/banner-space.png"' in (folder / "web.html").read_text()
         message = BytesParser(policy=policy.default).parsebytes(
@@ -39,6 +39,36 @@ def test_build_writes_every_output_of_every_language_and_prints_sizes(run, sampl
         )
         assert message["To"] == "Subscriber Name <subscriber@example.org>"
         assert "%%NL_" not in message.get_body(("html",)).get_content()
+
+
+def test_sizes_are_right_aligned_in_a_column(run):
+    lines = run("build", "2013-05", "--out", "out").output.splitlines()
+    sizes = [line.rsplit("  ", 1)[1].strip() for line in lines]
+    assert len({len(size) for size in sizes}) > 1  # 2.8 KB and 28.3 KB
+    assert len({len(line) for line in lines}) == 1  # all end in the same column
+
+
+def test_build_into_a_folder_it_cannot_write(run, sample_project):
+    (sample_project / "a-file").write_text("x")
+    result = run("build", "2013-05", "--out", "a-file/out")
+    assert result.exit_code == 1
+    assert result.output == "error: cannot write a-file/out/2013-05/en: Not a directory\n"
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="no /proc")
+def test_build_into_proc_is_refused_without_traceback(run):
+    result = run("build", "2013-05", "--out", "/proc/x")
+    assert result.exit_code == 1
+    assert result.output == "error: cannot write /proc/x: No such file or directory\n"
+
+
+def test_build_warns_once_of_a_language_without_labels(run, sample_project, monkeypatch):
+    monkeypatch.setenv("NEWSLETTER_NEWSLETTER_LANGUAGES", "en,ja,fr")
+    result = run("build", "2013-05", "--out", "out")
+    assert result.exit_code == 0, result.output
+    warning = "warning: templates/labels.toml has no [fr] table: the fr edition uses English words"
+    assert result.stderr == warning + "\n"
+    assert (sample_project / "out" / "2013-05" / "fr" / "email.html").is_file()
 
 
 def test_build_defaults_to_the_newest_ready_issue_and_the_build_folder(run, sample_project):
@@ -59,8 +89,8 @@ def test_build_refuses_an_invalid_issue_with_its_errors(run, sample_project):
     result = run("build", "issues/2013-05.yaml", "--out", "out")
     assert result.exit_code == 1
     assert result.output == (
-        "issues/2013-05.yaml:6:7: date: '2013-05-32' is not a valid date: day value is outside"
-        " expected range\n1 problem in 1 file; nothing was written\n"
+        "issues/2013-05.yaml:6:7: date: '2013-05-32' is not a real date: day is out of range"
+        " for month\n1 problem in 1 file; nothing was written\n"
     )
     assert not (sample_project / "out").exists()
 

@@ -104,7 +104,11 @@ def test_parse_error_byte_offset_becomes_a_character_offset():
         ("<mj-text>a</mj-txt>", "MJML: unknown tag <mj-txt>", "</mj-txt>"),
         ("<mj-foo>a</mj-foo>", "MJML: unknown tag <mj-foo>", "<mj-foo>"),
         ("<mj-text>a <b>b</i></mj-text>", "MJML: </i> closes <b>", "</i>"),
-        ("<mj-text>a <p>b</mj-text>", "MJML: </mj-text> closes <p>", "</mj-text>"),
+        (
+            "<mj-text>a <p>b</mj-text>",
+            "MJML: <p> is not closed (</mj-text> at line 1 closes it)",
+            "<p>",
+        ),
     ],
 )
 def test_structure_mistakes_are_refused_where_they_are(mjml, message, at):

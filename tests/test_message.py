@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import zoneinfo
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -58,7 +59,7 @@ def test_headers_identify_sender_and_offer_one_click_unsubscribe(config, rendere
     assert parsed["To"].addresses[0].display_name == 'Ann "A" <Tanaka> 田中'
     assert parsed["To"].addresses[0].addr_spec == "ann@example.com"
     assert parsed["Reply-To"] == "science@newsletter.example.org"
-    assert parsed["Date"] == "Fri, 31 May 2013 09:00:00 +0000"
+    assert parsed["Date"] == "Fri, 31 May 2013 05:00:00 -0400"  # newsletter.timezone: Toronto
     assert parsed["Message-ID"].endswith("@newsletter.example.org>")
     assert parsed["List-Unsubscribe"].strip() == "<https://example.org/u/tok?x=1&y=2>"
     assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -92,6 +93,8 @@ def test_internationalised_address_uses_smtputf8(config, rendered):
 
 def test_preview_message_uses_the_preview_subscriber(config, rendered):
     parsed = parse(preview_message(rendered.edition("en"), config))
+    toronto = dt.datetime.now(zoneinfo.ZoneInfo("America/Toronto")).utcoffset()
+    assert parsed["Date"].datetime.utcoffset() == toronto
     assert parsed["To"] == "Subscriber Name <subscriber@example.org>"
     assert parsed["List-Unsubscribe"].strip() == (
         "<https://newsletter.example.org/japan-st/unsubscribe/?preview=1>"

@@ -9,7 +9,7 @@ import pytest
 
 from newsletter.issues import issue_paths, load_project_issues
 from newsletter.placeholders import PLACEHOLDERS
-from newsletter.render import Renderer, render_issue
+from newsletter.render import Renderer, render_issue, theme_warnings
 from render_helpers import (
     NASTY,
     TRICKY_ISSUE,
@@ -157,10 +157,79 @@ def test_view_in_browser_points_at_the_archive_page_of_each_language(config, tri
     assert f'href="{base}ja/2013-07-tricky/"' in rendered.edition("ja").email_html
 
 
-def test_a_language_without_labels_borrows_the_english_words(sample_project, tricky):
+def test_a_language_without_labels_borrows_the_english_words_with_a_warning(
+    sample_project, tricky, monkeypatch
+):
+    monkeypatch.chdir(sample_project)
     toml = sample_project / "newsletter.toml"
     toml.write_text(toml.read_text().replace('["en", "ja"]', '["en", "ja", "fr"]'))
     config = project_config(sample_project)
-    edition = Renderer(config).render(tricky, ["fr"]).edition("fr")
+    renderer = Renderer(config)
+    edition = renderer.render(tricky, ["fr"]).edition("fr")
     assert '<html lang="fr"' in edition.email_html and ">juillet 2013" in edition.email_html
     assert "Unsubscribe" in edition.email_html
+    assert renderer.warnings() == [
+        "templates/labels.toml has no [fr] table: the fr edition uses English words"
+    ]
+    assert theme_warnings(config) == renderer.warnings()
+
+
+def test_a_label_missing_from_an_older_project_comes_from_the_default_theme(sample_project, tricky):
+    labels = sample_project / "templates" / "labels.toml"
+    text = labels.read_text(encoding="utf-8")
+    labels.write_text(re.sub(r"(?m)^caption_credit = .*\n", "", text), encoding="utf-8")
+    config = project_config(sample_project)
+    renderer = Renderer(config)
+    assert "caption_credit" not in labels.read_text(encoding="utf-8")
+    assert renderer.theme.labels("ja")["caption_credit"] == "{caption}（{credit}）"
+    assert renderer.warnings() == []
+
+
+def footer_links(html: str) -> str:
+    """The text of the footer's line of links, as a browser shows it (spaces collapsed)."""
+    links = re.search(r'<div style="margin-top:12px">(.*?)</div>', html, re.S)[1]
+    return re.sub(r"[ \t\n]+", " ", re.sub(r"<[^>]+>", "", links)).strip()
+
+
+def test_footer_links_are_separated_by_one_space_and_a_dot(config, tricky):
+    edition = render_issue(tricky, config).edition("en")
+    assert footer_links(edition.email_html) == "Contact us\xa0· View in browser\xa0· Unsubscribe"
+    assert footer_links(edition.web_html) == "Contact us\xa0· Past issues"
+
+
+def test_caption_and_credit_are_joined_as_each_language_does(config):
+    issue = read_issue(config.issues_dir / "2013-05.yaml", config)
+    rendered = Renderer(config).render(issue)
+    en, ja = rendered.edition("en"), rendered.edition("ja")
+    assert (
+        'International Space Station.</span> (<span class="nl-credit">Graphic: Japan Science'
+        " and Technology Newsletter</span>)"
+    ) in en.email_html
+    assert "Station. (Graphic: Japan Science and Technology Newsletter)\n" in en.text
+    assert (
+        '重要な役割を果たしています。</span>（<span class="nl-credit">'
+        "画像：日本科学技術ニュースレター</span>）"
+    ) in ja.email_html
+    assert "たしています。（画像：日本科学技術ニュースレター）\n" in ja.text
+    assert "。 (" not in ja.text + ja.email_html
+
+
+def test_hero_alt_text_is_styled_for_when_images_are_blocked(config, tricky):
+    html = render_issue(tricky, config).edition("en").email_html
+    style = re.search(r'<img alt="Alt [^"]*"[^>]* style="([^"]+)"', html)[1].replace(" ", "")
+    for rule in (
+        "background-color:#e4e9f1",
+        "color:#13294b",
+        "text-align:center",
+        "font-size:14px",
+    ):
+        assert rule in style, style
+    assert "padding" not in style  # it would frame the image once it loads
+
+
+def test_style_for_embedding_leaves_dark_mode_to_the_email(config, tricky):
+    edition = render_issue(tricky, config).edition("en")
+    assert "prefers-color-scheme" not in edition.style_html
+    assert "@media only screen and (max-width: 480px)" in edition.style_html
+    assert "@media (prefers-color-scheme: dark)" in edition.email_html
+    assert "@media (prefers-color-scheme: dark)" in edition.web_html  # a whole page of its own

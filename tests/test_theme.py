@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from newsletter.errors import ProblemsError
-from newsletter.render import Renderer
+from newsletter.render import Renderer, check_theme, theme_warnings
 from render_helpers import TRICKY_ISSUE, project_config, read_issue, write_issue
 
 
@@ -36,13 +36,26 @@ MISTAKES = {
         "partials/entry.mjml", "{% if entry.url %}", "{% if entry.url %",
         "templates/partials/entry.mjml:4: unexpected '<'",
     ),
-    "undefined_attribute": (
+    "misspelt_attribute_suggests_the_field": (
+        "partials/entry.mjml", "{{ entry.title }}", "{{ entry.titel }}",
+        "templates/partials/entry.mjml:4: entry has no attribute 'titel'; did you mean 'title'?",
+    ),
+    "unknown_attribute_lists_the_fields": (
         "partials/entry.mjml", "entry.date_label", "entry.dated",
-        "templates/partials/entry.mjml:3: 'newsletter.view.EntryView object' has no attribute 'dated'",
+        "templates/partials/entry.mjml:3: entry has no attribute 'dated'; it has title,"
+        " date_label, url, summary_html, summary_text, summary_lang, language, language_name",
+    ),
+    "attribute_of_a_nested_object": (
+        "partials/footer.mjml", "edition.sender.name", "edition.sender.nmae",
+        "templates/partials/footer.mjml:7: edition.sender has no attribute 'nmae'; did you mean 'name'?",
+    ),
+    "attribute_of_a_variable_set_in_the_template": (
+        "partials/hero.mjml", "hero.alt", "hero.atl",
+        "templates/partials/hero.mjml:5: hero has no attribute 'atl'; did you mean 'alt'?",
     ),
     "unknown_label": (
         "partials/footer.mjml", "labels.contact", "labels.contakt",
-        "templates/partials/footer.mjml:10: 'dict object' has no attribute 'contakt'",
+        "templates/partials/footer.mjml:11: labels has no attribute 'contakt'; did you mean 'contact'?",
     ),
     "missing_partial_at_the_including_line": (
         "partials/section.mjml", '"partials/entry.mjml"', '"partials/entri.mjml"',
@@ -58,15 +71,21 @@ MISTAKES = {
     ),
     "mjml_error_without_a_position_found_by_its_line": (
         "partials/hero.mjml", "<mj-image src=", '<mj-image x="1 src=',
-        "templates/partials/hero.mjml:4: MJML: unable to parse next template in root template",
+        "templates/partials/hero.mjml:5: MJML: unable to parse next template in root template",
     ),
-    "closing_tag_of_another_element": (
+    "element_left_open_is_named_where_it_opens": (
         "partials/section.mjml", "  </mj-column>\n", "",
-        "templates/partials/section.mjml:11: MJML: </mj-section> closes <mj-column>",
+        "templates/partials/section.mjml:3: MJML: <mj-column> is not closed"
+        " (</mj-section> at templates/partials/section.mjml:11 closes it)",
+    ),
+    "element_left_open_in_an_included_partial": (
+        "partials/entry.mjml", "</mj-text>", "",
+        "templates/partials/entry.mjml:2: MJML: <mj-text> is not closed"
+        " (</mj-column> at templates/partials/section.mjml:11 closes it)",
     ),
     "label_table_syntax": (
         "labels.toml", "[ja]", "[ja",
-        "templates/labels.toml:31:4: TOML syntax error: Expected ']' at the end of a table declaration",
+        "templates/labels.toml:32:4: TOML syntax error: Expected ']' at the end of a table declaration",
     ),
 }  # fmt: skip
 
@@ -102,3 +121,26 @@ def test_cli_build_prints_template_errors_without_traceback(project):
     assert result.exit_code == 1
     assert result.output.startswith("templates/partials/entry.mjml:4: unexpected '}'\n")
     assert "Traceback" not in result.output
+
+
+def test_check_theme_finds_nothing_wrong_with_the_default_templates(project):
+    assert check_theme(project_config(project)) == []
+
+
+def test_check_theme_reports_a_template_mistake_before_an_issue_needs_it(project):
+    path = project / "templates" / "partials" / "entry.mjml"
+    path.write_text(path.read_text().replace("</mj-text>", ""))
+    assert [str(p) for p in check_theme(project_config(project))] == [
+        "templates/partials/entry.mjml:2: MJML: <mj-text> is not closed"
+        " (</mj-column> at templates/partials/section.mjml:11 closes it)"
+    ]
+
+
+def test_check_theme_reports_a_label_table_that_does_not_parse(project):
+    path = project / "templates" / "labels.toml"
+    path.write_text(path.read_text().replace("[ja]", "[ja"))
+    assert [str(p) for p in check_theme(project_config(project))] == [
+        "templates/labels.toml:32:4: TOML syntax error: Expected ']' at the end of a table"
+        " declaration"
+    ]
+    assert theme_warnings(project_config(project)) == []  # said once, by check_theme

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 from .config import Config
+from .errors import NewsletterError, display_path
 from .message import preview_message
 from .model import Issue
 from .render import WEB_IMAGES, Renderer
@@ -19,21 +20,34 @@ def build_issue(
     """Write `<out>/<slug>/<lang>/` email.html, email.txt, web.html, preview.eml and images."""
     rendered = (renderer or Renderer(config)).render(issue)
     written = []
-    for language, edition in rendered.editions.items():
-        folder = out_dir / issue.slug / language
-        folder.mkdir(parents=True, exist_ok=True)
-        contents = {
-            "email.html": edition.email_html.encode("utf-8"),
-            "email.txt": edition.text.encode("utf-8"),
-            "web.html": edition.web_html.encode("utf-8"),
-            "preview.eml": preview_message(edition, config).as_bytes(),
-        }
-        for name in OUTPUTS:
-            (folder / name).write_bytes(contents[name])
-            written.append(folder / name)
-        for file, source in rendered.images.items():
-            copy_if_changed(source, folder / WEB_IMAGES / file)
+    try:
+        for language, edition in rendered.editions.items():
+            folder = out_dir / issue.slug / language
+            folder.mkdir(parents=True, exist_ok=True)
+            contents = {
+                "email.html": edition.email_html.encode("utf-8"),
+                "email.txt": edition.text.encode("utf-8"),
+                "web.html": edition.web_html.encode("utf-8"),
+                "preview.eml": preview_message(edition, config).as_bytes(),
+            }
+            for name in OUTPUTS:
+                (folder / name).write_bytes(contents[name])
+                written.append(folder / name)
+            for file, source in rendered.images.items():
+                copy_if_changed(source, folder / WEB_IMAGES / file)
+    except OSError as exc:
+        where = display_path(Path(exc.filename)) if exc.filename else display_path(out_dir)
+        raise NewsletterError(f"cannot write {where}: {exc.strerror or exc}") from None
     return written
+
+
+def size_lines(paths: list[Path]) -> list[str]:
+    """`build/2013-05/en/email.html   34.2 KB`: one line a file, the sizes right-aligned."""
+    names = [display_path(path) for path in paths]
+    sizes = [f"{path.stat().st_size / 1024:.1f} KB" for path in paths]
+    name_width = max(map(len, names), default=0)
+    size_width = max(map(len, sizes), default=0)
+    return [f"{n:<{name_width}}  {s:>{size_width}}" for n, s in zip(names, sizes, strict=True)]
 
 
 def copy_if_changed(source: Path, target: Path) -> None:

@@ -172,17 +172,28 @@ def archive(project: Project, out: Path | None) -> None:
 @pass_project
 def build(project: Project, issue: str | None, out: Path | None) -> None:
     """Render ISSUE (a path or slug; default: the newest ready one) into email and web files."""
-    from .build import build_issue
-    from .issues import display_path, find_issue
+    from .build import build_issue, size_lines
+    from .issues import find_issue
+    from .render import Renderer
 
     config = project.config
-    for path in build_issue(config, find_issue(config, issue), out or config.project_dir / "build"):
-        click.echo(f"{display_path(path)}  {path.stat().st_size / 1024:.1f} KB")
+    found = find_issue(config, issue)
+    renderer = Renderer(config)
+    for warning in renderer.warnings():
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
+    written = build_issue(config, found, out or config.project_dir / "build", renderer)
+    click.echo("\n".join(size_lines(written)))
 
 
 @cli.command()
 @click.argument("issue", required=False)
-@click.option("--port", default=8000, show_default=True, help="The port on 127.0.0.1.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="The port on 127.0.0.1 (0: any free port).",
+)
 @pass_project
 def preview(project: Project, issue: str | None, port: int) -> None:
     """Show ISSUE (default: the newest file) at phone and desktop widths; reloads on changes."""

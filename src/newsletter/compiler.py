@@ -27,12 +27,25 @@ DOCTYPE = "<!DOCTYPE html>"
 
 
 class MjmlError(Exception):
-    """The MJML is wrong; `offset` is the character offset in the source, when known."""
+    """The MJML is wrong; `offset` is the character offset in the source, when known.
 
-    def __init__(self, message: str, offset: int | None = None):
+    Some mistakes show in two places (an element left open, and the tag that closed it
+    instead): `related` is the offset of the second, which `template` names as `{place}`,
+    and `message` as its line in the source; theme.py names it by template file and line.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        offset: int | None = None,
+        related: int | None = None,
+        template: str | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.offset = offset
+        self.related = related
+        self.template = template
 
 
 def _fetch_nothing(url: str) -> None:
@@ -181,8 +194,15 @@ def check_structure(source: str) -> None:
         if not stack:
             raise MjmlError(f"MJML: </{name}> closes nothing", match.start())
         opened, where = stack.pop()
-        if opened != name:
+        if opened == name:
+            continue
+        if all(name != outer for outer, _ in stack):  # a stray closing tag: the mistake is it
             raise MjmlError(f"MJML: </{name}> closes <{opened}>", match.start())
+        # It closes an element further out: the one open here was never closed.
+        template = f"MJML: <{opened}> is not closed (</{name}> at {{place}} closes it)"
+        line = source.count("\n", 0, match.start()) + 1
+        message = template.format(place=f"line {line}")
+        raise MjmlError(message, where, related=match.start(), template=template)
     if stack:
         name, where = stack[-1]
         raise MjmlError(f"MJML: <{name}> is never closed", where)

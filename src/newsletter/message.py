@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import zoneinfo
 from dataclasses import dataclass
 from email import policy
 from email.headerregistry import Address
@@ -65,7 +66,9 @@ def build_message(
     message["To"] = Address(recipient.name, username, domain_part)  # also a non-ASCII local part
     if sender.reply_to:
         message["Reply-To"] = _shared("Reply-To", sender.reply_to)
-    message["Date"] = format_datetime(date or dt.datetime.now(dt.UTC))
+    # In the newsletter's time zone, as the sender's own mail program would write it.
+    zone = zoneinfo.ZoneInfo(config.newsletter.timezone)
+    message["Date"] = format_datetime((date or dt.datetime.now(dt.UTC)).astimezone(zone))
     message["Message-ID"] = message_id or make_msgid(domain=domain.encode("idna").decode())
     if recipient.unsubscribe_url:
         # RFC 8058 one-click: mail clients POST "List-Unsubscribe=One-Click" to this URL.

@@ -40,9 +40,8 @@ def edition_text(view: EditionView) -> str:
         f"{labels['view_in_browser']}: {view.web_url}",
         "",
     ]
-    if view.hero and view.hero.caption:
-        credit = f" ({view.hero.credit})" if view.hero.credit else ""
-        out += [*wrap(f"{view.hero.caption}{credit}"), ""]
+    if view.hero and (view.hero.caption or view.hero.credit):
+        out += [*wrap(_caption(view)), ""]
     for paragraph in _paragraphs(view.intro_text):
         out += [*wrap(paragraph), ""]
     for section in view.sections:
@@ -56,6 +55,14 @@ def edition_text(view: EditionView) -> str:
         out.append("")
     out += _footer(view)
     return "\n".join(out).rstrip() + "\n"
+
+
+def _caption(view: EditionView) -> str:
+    """The hero's caption and credit, joined as the language does it (labels.toml)."""
+    caption, credit = view.hero.caption, view.hero.credit
+    if caption and credit:
+        return view.labels["caption_credit"].format(caption=str(caption), credit=str(credit))
+    return str(caption or credit)
 
 
 def _entry(entry, labels: dict[str, str]) -> list[str]:

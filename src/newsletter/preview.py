@@ -8,6 +8,8 @@ template are shown in the page, and it reloads once they are fixed.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import html
 import json
 import threading
@@ -18,7 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from .config import Config
 from .errors import NewsletterError, ProblemsError
-from .issues import issue_paths, load_issue
+from .issues import display_path, find_issue, issue_paths, load_issue
 from .message import preview_recipient
 from .placeholders import personalise
 from .render import RenderedIssue, Renderer
@@ -40,8 +42,12 @@ def preview_path(config: Config, name: str | None) -> Path:
                 f"no issue in {config.issues_dir}; write one with `newsletter new`"
             )
         return paths[-1]
+    # Refuse a name that is no issue file, as `build` does; an issue with mistakes is
+    # previewed all the same: the page shows them until they are fixed.
+    with contextlib.suppress(ProblemsError):
+        find_issue(config, name)
     path = Path(name)
-    return path if path.exists() else config.issues_dir / f"{name}.yaml"
+    return path if path.is_file() else config.issues_dir / f"{name}.yaml"
 
 
 class Preview:
@@ -111,15 +117,21 @@ class Preview:
         return self.rendered.images.get(file) if self.rendered else None
 
     def page(self, language: str) -> str:
+        """The preview page of one edition (`language` "": the first)."""
         languages = self.config.languages
-        language = language if language in languages else languages[0]
+        language = language or languages[0]
         tabs = " ".join(
             f'<a href="/?lang={code}"{" class=on" if code == language else ""}>{code}</a>'
             for code in languages
         )
-        shown = html.escape(str(self.path))
+        shown = html.escape(display_path(self.path))
         if self.problems:
             body = '<pre class="problems">' + html.escape("\n".join(self.problems)) + "</pre>"
+        elif language not in languages:
+            body = (
+                f"<p class=\"problems\">There is no '{html.escape(language)}' edition: the"
+                f" languages in newsletter.toml are {', '.join(languages)}.</p>"
+            )
         else:
             edition = self.rendered.editions[language]
             text = html.escape(self.document(language, "email.txt") or "")
@@ -145,12 +157,15 @@ body {{ margin: 0; font: 14px/1.4 system-ui, sans-serif; background: #e9ecf1; co
 header {{ padding: 10px 16px; background: #13294b; color: #fff; }}
 header a {{ color: #fff; margin-left: 8px; }} header a.on {{ font-weight: bold; }}
 main {{ padding: 12px 16px; }} .subject {{ margin: 0 0 10px; }}
-.panes {{ display: flex; gap: 16px; align-items: flex-start; }}
-figure {{ margin: 0; }} figcaption {{ color: #5f6672; margin-bottom: 4px; }}
+/* A pane that does not fit beside the others goes under them: never a sideways scroll. */
+.panes {{ display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }}
+figure {{ margin: 0; max-width: 100%; }} figcaption {{ color: #5f6672; margin-bottom: 4px; }}
 iframe {{ height: calc(100vh - 120px); border: 1px solid #c8ced8; background: #fff; }}
-pre {{ margin: 0; padding: 12px; width: 76ch; height: calc(100vh - 144px); overflow: auto;
+pre {{ box-sizing: border-box; margin: 0; padding: 12px; width: calc(76ch + 26px);
+  max-width: 100%; height: calc(100vh - 144px); overflow: auto;
   background: #fff; border: 1px solid #c8ced8; white-space: pre; font-size: 12px; }}
-pre.problems {{ width: auto; height: auto; color: #a51c30; white-space: pre-wrap; }}
+.problems {{ color: #a51c30; }}
+pre.problems {{ width: auto; height: auto; white-space: pre-wrap; }}
 </style></head>
 <body><header>Preview of {title} &middot; edition:{tabs}</header><main>{body}</main>
 <script>
@@ -201,4 +216,9 @@ class _Handler(BaseHTTPRequestHandler):
 def make_server(config: Config, path: Path, port: int = 8000) -> ThreadingHTTPServer:
     """A preview server on 127.0.0.1 (port 0: any free port); call serve_forever()."""
     handler = type("PreviewHandler", (_Handler,), {"preview": Preview(config, path)})
-    return ThreadingHTTPServer(("127.0.0.1", port), handler)
+    try:
+        return ThreadingHTTPServer(("127.0.0.1", port), handler)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise NewsletterError(f"port {port} is in use; pass --port N") from None
+        raise NewsletterError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from None

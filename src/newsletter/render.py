@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .compiler import compile_email
 from .config import Config
+from .errors import Problem, ProblemsError
 from .model import Issue
 from .plaintext import edition_text
 from .scaffold import default_templates
@@ -29,6 +30,8 @@ _ONLY = re.compile(r"<!--(email|web)-only-->(.*?)<!--/\1-only-->", re.S)
 _BODY = re.compile(r"<body[^>]*>(.*)</body>", re.S)
 _STYLE = re.compile(r"<style[^>]*>.*?</style>", re.S)
 _CONDITIONAL = re.compile(r"<!--\[if.*?<!\[endif\]-->", re.S)
+_DARK_MODE = re.compile(r"@media[^{]*prefers-color-scheme:\s*dark[^{]*\{(?:[^{}]*\{[^{}]*\})*\s*\}")
+_EMPTY_STYLE = re.compile(r"<style[^>]*>\s*</style>")
 
 
 @dataclass(frozen=True)
@@ -52,9 +55,11 @@ class RenderedEdition:
 
     @cached_property
     def style_html(self) -> str:
-        """The web version's `<style>` elements (media queries) that go with content_html."""
+        """The web version's `<style>` elements (media queries) that go with content_html,
+        without its dark-mode rules: the page it is embedded in has its own colour scheme."""
         head = self.web_html.split("<body", 1)[0]
-        return "".join(_STYLE.findall(_CONDITIONAL.sub("", head)))
+        styles = "".join(_STYLE.findall(_CONDITIONAL.sub("", head)))
+        return _EMPTY_STYLE.sub("", _DARK_MODE.sub("", styles))
 
     def web_html_with_images(self, prefix: str) -> str:
         """The web version with images under `prefix` (e.g. `../../2013-05/images/`)."""
@@ -82,6 +87,14 @@ class Renderer:
         editions = {lang: self.edition(issue, lang) for lang in languages or self.config.languages}
         return RenderedIssue(issue, editions, issue_images(issue))
 
+    def warnings(self) -> list[str]:
+        """What renders, but not as meant: an edition language without its own words."""
+        shown = self.theme.labels_shown
+        return [
+            f"{shown} has no [{code}] table: the {code} edition uses English words"
+            for code in self.theme.languages_without_labels(self.config.languages)
+        ]
+
     def view(self, issue: Issue, language: str) -> EditionView:
         labels = self.theme.labels(language)
         return edition_view(issue, self.config, language, labels, self.theme.fonts())
@@ -107,6 +120,55 @@ class Renderer:
 def render_issue(issue: Issue, config: Config) -> RenderedIssue:
     """Every edition of one issue (for many issues, keep a Renderer)."""
     return Renderer(config).render(issue)
+
+
+# An issue using every part of the templates (hero, intro, both kinds of date, an entry in
+# another language, links), to find template mistakes before an issue needs them.
+SAMPLE_ISSUE = {
+    "slug": "theme-check",
+    "title": "Theme check",
+    "date": "2000-01-15",
+    "status": "ready",
+    "preheader": "Every part of the templates",
+    "intro": "An **intro** with [a link](https://example.org/).",
+    "hero": {"image": "images/sample.png", "alt": "A sample", "caption": "A caption",
+             "credit": "A credit"},
+    "sections": [{"title": "News", "entries": [
+        {"title": "An entry", "date": "2000-01-05", "url": "https://example.org/a",
+         "summary": "A *summary*."},
+        {"title": "日本語の項目", "date": "2000-01", "language": "ja"},
+        {"title": "An English entry", "date": "2000-01", "language": "en"},
+    ]}],
+    "links": [{"title": "A link", "url": "https://example.org/"}],
+}  # fmt: skip
+
+
+def check_theme(config: Config) -> list[Problem]:
+    """The mistakes in the project's templates that stop `build`: labels.toml, and each
+    template, found by rendering a sample issue in every language; empty when all is well."""
+    try:
+        renderer = Renderer(config)
+    except ProblemsError as exc:  # labels.toml does not parse
+        return exc.problems
+    problems: list[Problem] = []
+    languages = {*config.languages, "en", "ja"}
+    issue = Issue.model_validate(
+        SAMPLE_ISSUE, context={"languages": config.languages, "all_languages": languages}
+    )
+    for language in config.languages:
+        try:
+            renderer.edition(issue, language)
+        except ProblemsError as exc:
+            problems += [p for p in exc.problems if p not in problems]
+    return problems
+
+
+def theme_warnings(config: Config) -> list[str]:
+    """What the templates render, but not as meant (a language without its own words)."""
+    try:
+        return Renderer(config).warnings()
+    except ProblemsError:  # check_theme reports it
+        return []
 
 
 def issue_images(issue: Issue) -> dict[str, Path]:

@@ -9,6 +9,8 @@ line that wrote it by rendering once more with a marker comment before each temp
 from __future__ import annotations
 
 import bisect
+import difflib
+import functools
 import re
 import traceback
 from collections.abc import Callable, Mapping
@@ -32,12 +34,24 @@ class Theme:
         self.folders = [f for f in folders if f.is_dir()]
         self.env = _environment(jinja2.FileSystemLoader(self.folders))
         self._marking_env: jinja2.Environment | None = None
-        labels = next((f / LABELS_FILE for f in self.folders if (f / LABELS_FILE).is_file()), None)
-        shown = display_path(labels) if labels else LABELS_FILE
-        self.label_tables = load_labels(labels, shown) if labels else {}
+        files = [f / LABELS_FILE for f in self.folders if (f / LABELS_FILE).is_file()]
+        self.labels_shown = display_path(files[0]) if files else f"templates/{LABELS_FILE}"
+        # The project's words over the default theme's: a label added to the default theme
+        # after `newsletter init` copied it is still found.
+        self.label_tables: dict[str, dict[str, str]] = {}
+        for path in reversed(files):
+            for language, table in load_labels(path, display_path(path)).items():
+                self.label_tables[language] = {**self.label_tables.get(language, {}), **table}
 
     def labels(self, language: str) -> dict[str, str]:
         return labels_for(self.label_tables, language)
+
+    def languages_without_labels(self, languages: list[str]) -> list[str]:
+        """The languages labels.toml has no table for: their editions borrow English words."""
+        tables = self.label_tables
+        return [
+            code for code in languages if code not in tables and code.split("_")[0] not in tables
+        ]
 
     def fonts(self) -> dict[str, str]:
         """Language -> font stack, from each language's `font` in labels.toml."""
@@ -73,6 +87,8 @@ class Theme:
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if self._is_template(f)]
         if isinstance(exc, jinja2.TemplateNotFound):
             message = f"template '{exc.name}' not found in templates/"
+        elif isinstance(exc, MissingAttribute):
+            message = exc.explain(frames[-1].line if frames else None)
         elif isinstance(exc, jinja2.TemplateError):
             message = exc.message or str(exc)
         elif frames:
@@ -103,13 +119,16 @@ class Theme:
             compile(marked)
         except MjmlError as again:
             # Trust the markers only if, without them, the error is where it was.
-            if again.offset is not None and again.message == exc.message:
-                before = marked[: again.offset]
-                if again.offset - sum(len(m[0]) for m in MARKER.finditer(before)) == exc.offset:
-                    found = _marker_before(marked, again.offset)
-                    if found:
-                        template, line = found
-                        return Problem(self._shown(None, template), line, None, exc.message)
+            same = again.message == exc.message
+            found = same and _traced(marked, again.offset, exc.offset)
+            if found:
+                message = exc.message
+                related = _traced(marked, again.related, exc.related)
+                if related and exc.template:
+                    message = exc.template.format(
+                        place=f"{self._shown(None, related[0])}:{related[1]}"
+                    )
+                return Problem(self._shown(None, found[0]), found[1], None, message)
         if exc.offset is None:
             return Problem(self._shown(None, name), None, None, exc.message)
         # Markers changed what MJML sees: name the line of the rendered document instead.
@@ -117,11 +136,53 @@ class Theme:
         return Problem(f"{self._shown(None, name)} (rendered)", line, None, exc.message)
 
 
+class MissingAttribute(jinja2.UndefinedError):
+    """A template asked an object for an attribute it does not have (often a typo)."""
+
+    def __init__(self, message: str, obj: object, name: str):
+        super().__init__(message)
+        self.obj, self.name = obj, name
+
+    def explain(self, line: str | None) -> str:
+        """`entry has no attribute 'titel'; did you mean 'title'?`, naming the object as the
+        template line does (else by its type), and suggesting from what it has."""
+        written = re.search(rf"([A-Za-z_][\w.]*)\.{re.escape(self.name)}\b", line or "")
+        what = written[1] if written else type(self.obj).__name__
+        message = f"{what} has no attribute {self.name!r}"
+        names = _attribute_names(self.obj)
+        guess = difflib.get_close_matches(self.name, names, n=1)
+        if guess:
+            return f"{message}; did you mean {guess[0]!r}?"
+        if 0 < len(names) <= 12:
+            return f"{message}; it has {', '.join(names)}"
+        return message
+
+
+def _attribute_names(obj: object) -> list[str]:
+    """What a template can ask `obj` for: a mapping's keys; an object's fields (in their
+    order: dataclasses and pydantic models keep them in __dict__), then its methods."""
+    if isinstance(obj, Mapping):
+        return [key for key in obj if isinstance(key, str)]
+    names = [name for name in getattr(obj, "__dict__", {}) if not name.startswith("_")]
+    return names + [n for n in dir(type(obj)) if not n.startswith("_") and n not in names]
+
+
+class _Undefined(jinja2.StrictUndefined):
+    """StrictUndefined whose error for a missing attribute keeps the object and the name."""
+
+    __slots__ = ()
+
+    def __init__(self, hint=None, obj=jinja2.utils.missing, name=None, exc=jinja2.UndefinedError):
+        if hint is None and obj is not jinja2.utils.missing and isinstance(name, str):
+            exc = functools.partial(MissingAttribute, obj=obj, name=name)
+        super().__init__(hint, obj, name, exc)
+
+
 def _environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
     return jinja2.Environment(
         loader=loader,
         autoescape=True,
-        undefined=jinja2.StrictUndefined,
+        undefined=_Undefined,
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
@@ -155,6 +216,16 @@ def _mark_lines(source: str, name: str) -> str:
             in_comment = False
         lines.append(line)
     return "\n".join(lines)
+
+
+def _traced(marked: str, offset: int | None, unmarked: int | None) -> tuple[str, int] | None:
+    """The template and line of `offset` in the marked document, if it is `unmarked` without
+    the markers (else the markers changed what MJML sees, and nothing can be said)."""
+    if offset is None or unmarked is None:
+        return None
+    if offset - sum(len(m[0]) for m in MARKER.finditer(marked, 0, offset)) != unmarked:
+        return None
+    return _marker_before(marked, offset)
 
 
 def _marker_before(marked: str, offset: int) -> tuple[str, int] | None:

@@ -93,6 +93,10 @@ class EditionView:
     def font_for(self, language: str | None) -> str:
         return self.fonts.get(language or self.language) or self.labels.get("font", "sans-serif")
 
+    def label(self, name: str, **parts: str) -> Markup:
+        """A label with its `{part}` fields filled in, escaped (parts that are Markup stay)."""
+        return escape(self.labels[name]).format(**parts)
+
     def lang_attrs(self, language: str | None) -> Markup:
         """` lang="ja" style="font-family:…"` for text in another language, else nothing."""
         if not language or language == self.language:
