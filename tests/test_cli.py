@@ -174,7 +174,9 @@ def test_misspelt_environment_variable_is_a_warning(run, sample_project, monkeyp
 def test_build_of_an_unknown_issue(run, sample_project):
     result = run("build", "nosuch", cwd=sample_project)
     assert result.exit_code == 1
-    assert result.output == ("error: no issue 'nosuch': no file nosuch or issues/nosuch.yaml\n")
+    assert result.output == (
+        "error: no issue 'nosuch': there is no file nosuch nor issues/nosuch.yaml\n"
+    )
 
 
 def test_project_folder_that_does_not_exist(run, tmp_path):
@@ -198,3 +200,21 @@ def test_init_where_it_cannot_write(run, tmp_path):
     result = run("init", str(tmp_path / "a-file" / "news"))
     assert result.exit_code == 1
     assert result.output.startswith(f"error: cannot make {tmp_path / 'a-file' / 'news'}: ")
+
+
+def test_validate_checks_the_templates_too(run, sample_project):
+    entry = sample_project / "templates" / "partials" / "entry.mjml"
+    entry.write_text(entry.read_text(encoding="utf-8").replace("mj-text", "mj-txt", 1))
+    result = run("validate", cwd=sample_project)
+    assert result.exit_code == 1
+    assert "templates/partials/entry.mjml:" in result.output
+    assert "unknown tag <mj-txt>" in result.output
+
+
+def test_validate_warns_about_a_language_without_words(run, sample_project, monkeypatch):
+    monkeypatch.setenv("NEWSLETTER_NEWSLETTER_LANGUAGES", "en,ja,fr")
+    result = run("validate", cwd=sample_project)
+    assert result.exit_code == 0, result.output
+    assert (
+        "warning: templates/labels.toml has no [fr] table: the fr edition uses English words"
+    ) in result.output

@@ -12,6 +12,7 @@ from .config import ENV_PREFIX, SECRET_VARIABLES, Config, Settings
 from .errors import Problem, ProblemsError
 from .issues import ISSUE_SUFFIXES, display_path, issue_paths, load_issues
 from .model import Issue
+from .render import check_theme, theme_warnings
 from .scaffold import STARTER
 
 # Variables that configure the tests or the tooling, not a project.
@@ -24,10 +25,11 @@ def validate_project(
     """Check the issues (all, or `paths`); return them and warnings, or raise ProblemsError."""
     files, problems = _issue_files(config, paths)
     issues, found = load_issues(files, config)
-    problems += found
+    problems += found + check_theme(config)
     if problems:
         raise ProblemsError(problems)
-    return issues, starter_values_left(config) + unknown_variables(environ)
+    warnings = starter_values_left(config) + unknown_variables(environ) + theme_warnings(config)
+    return issues, warnings
 
 
 def _issue_files(config: Config, paths: list[Path]) -> tuple[list[Path], list[Problem]]:
