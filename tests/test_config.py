@@ -152,3 +152,22 @@ def test_a_language_listed_twice(tmp_path):
     assert messages(tmp_path, text) == [
         "newsletter.toml:3:1: newsletter.languages: 'EN' is listed twice"
     ]
+
+
+def test_name_and_description_per_language(tmp_path):
+    text = CONFIG.replace(
+        'name = "Test Newsletter"',
+        'name = { en = "Test Newsletter", ja = "テストニュース" }\n'
+        'description = { en = "About tests" }',
+    )
+    config = load_config(write(tmp_path, text), {})
+    assert config.masthead("ja").name == "テストニュース"
+    assert config.masthead("ja").description == "About tests"  # falls back to the default
+    assert config.masthead("en").name == "Test Newsletter"
+
+
+def test_a_name_in_a_language_the_newsletter_does_not_have(tmp_path):
+    text = CONFIG.replace('name = "Test Newsletter"', 'name = { en = "Test", fr = "Essai" }')
+    assert messages(tmp_path, text) == [
+        "newsletter.toml:1:1: newsletter: name: 'fr' is not one of the languages"
+    ]

@@ -49,7 +49,7 @@ def test_page_shows_phone_desktop_and_text_of_each_edition(server):
     assert kind == "text/html; charset=utf-8"
     assert '<iframe src="/ja/email.html" width="375">' in html
     assert '<iframe src="/ja/email.html" width="660">' in html
-    assert "<pre>JAPAN SCIENCE AND TECHNOLOGY NEWSLETTER" in html
+    assert "<pre>日本科学技術ニュースレター\n2013年5月号" in html
     assert 'fetch("/version")' in html
 
 

@@ -96,7 +96,7 @@ class SiteBuilder:
             "language": language,
             "dir": text_direction(language),
             "labels": labels,
-            "newsletter": self.config.newsletter,
+            "newsletter": self.config.masthead(language),
             "sender": self.config.sender,
             "css": relative(path, "site.css"),
             "feed": relative(path, feed),

@@ -42,7 +42,7 @@ def _next_quarter(day: dt.date) -> dt.date:
 
 
 def draft_text(config: Config, issue_date: dt.date, last: Issue | None) -> str:
-    name = config.newsletter.name
+    name = config.masthead(config.default_language).name
     lines = [
         "# Draft: fill in every entry (title, date, url, summary), then set 'status: ready'.",
         f"title: {_scalar(f'{name}, {issue_date:%B %Y}')}",

@@ -11,11 +11,12 @@ import re
 import tomllib
 import zoneinfo
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
 from babel import Locale, UnknownLocaleError
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .database_url import check_database_url, has_password
 from .errors import NewsletterError, Problem, ProblemsError, display_path
@@ -72,14 +73,35 @@ class Section(BaseModel):
 
 
 class NewsletterSettings(Section):
-    name: str = Field(min_length=1)
-    description: str = ""
+    name: str | dict[str, str]  # one name, or one per language: {en = "...", ja = "..."}
+    description: str | dict[str, str] = ""
     languages: Annotated[list[Language], AfterValidator(_no_repeats)] = Field(min_length=1)
     base_url: WebUrl  # public URL of the archive and the subscriber pages
-    subscribe_url: WebUrl | None = (
-        None  # the archive's subscribe link; default <base_url>subscribe/
-    )
+    subscribe_url: WebUrl | None = None  # the archive's subscribe link
     timezone: Annotated[str, AfterValidator(_check_timezone)] = "UTC"
+
+    @model_validator(mode="after")
+    def _translations_match_languages(self) -> NewsletterSettings:
+        for key in ("name", "description"):
+            value = getattr(self, key)
+            if isinstance(value, str):
+                if key == "name" and not value.strip():
+                    raise ValueError("name: is empty: write the newsletter's name")
+                continue
+            unknown = sorted(set(value) - set(self.languages))
+            if unknown:
+                raise ValueError(f"{key}: '{unknown[0]}' is not one of the languages")
+            if self.languages[0] not in value:
+                raise ValueError(f"{key}: gives no '{self.languages[0]}' text, the default")
+        return self
+
+
+@dataclass(frozen=True)
+class Masthead:
+    """The newsletter's name and description in one language."""
+
+    name: str
+    description: str
 
 
 class SenderSettings(Section):
@@ -138,6 +160,16 @@ class Config:
     @property
     def default_language(self) -> str:
         return self.languages[0]
+
+    def masthead(self, language: str) -> Masthead:
+        newsletter = self.settings.newsletter
+
+        def pick(value: str | dict[str, str]) -> str:
+            if isinstance(value, str):
+                return value
+            return value.get(language) or value[self.default_language]
+
+        return Masthead(pick(newsletter.name), pick(newsletter.description))
 
     @property
     def subscribe_url(self) -> str:

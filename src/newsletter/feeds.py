@@ -21,8 +21,9 @@ def atom_feed(config: Config, rendered: list[RenderedIssue], language: str, path
     default = config.default_language
     feed = FeedGenerator()
     feed.id(base if language == default else f"{base}{language}/")
-    feed.title(config.newsletter.name)
-    feed.subtitle(config.newsletter.description or config.newsletter.name)
+    masthead = config.masthead(language)
+    feed.title(masthead.name)
+    feed.subtitle(masthead.description or masthead.name)
     feed.author({"name": config.sender.name})
     feed.link(href=f"{base}{path}", rel="self")
     feed.link(href=feed.id(), rel="alternate")

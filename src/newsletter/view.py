@@ -126,11 +126,12 @@ def edition_view(
         return _pick(text, language, default, own) if text else Phrase("")
 
     title = pick(issue.title)
+    masthead = config.masthead(language)
     return EditionView(
         language=language,
         dir=text_direction(language),
         title=title,
-        heading=_heading(title.text, config.newsletter.name, format_month(issue.date, language)),
+        heading=_heading(title.text, masthead.name, format_month(issue.date, language)),
         subject=issue.subject_text(language, default),
         preheader=pick(issue.preheader).text or _first_titles(issue, language, default),
         month_label=format_month(issue.date, language),
@@ -144,7 +145,7 @@ def edition_view(
         links=[LinkView(pick(link.title), link.url) for link in issue.links],
         web_url=web_url(config, issue.slug, language),
         archive_url=config.newsletter.base_url,
-        newsletter=config.newsletter,
+        newsletter=masthead,
         sender=config.sender,
         labels=labels,
         fonts=fonts,
