@@ -122,17 +122,23 @@ def find_issue(config: Config, name: str | None) -> Issue:
                 f"no issue in {display_path(config.issues_dir)}/ has 'status: ready' yet"
             )
         return ready[-1]
-    path = Path(name)
-    if not path.is_file():
-        path = config.issues_dir / f"{name}.yaml"
-    if not path.is_file():
-        raise NewsletterError(
-            f"no issue '{name}': there is no file {name} nor {display_path(path)}"
-        )
-    issue, problems = load_issue(path, config)
+    issue, problems = load_issue(issue_file(config, name), config)
     if problems or issue is None:
         raise ProblemsError(problems)
     return issue
+
+
+def issue_file(config: Config, name: str) -> Path:
+    """The file an issue name stands for: a path, or a slug in issues/."""
+    path = Path(name)
+    if path.is_file():
+        return path
+    slug_file = config.issues_dir / f"{name}.yaml"
+    if slug_file.is_file():
+        return slug_file
+    raise NewsletterError(
+        f"no issue '{name}': there is no file {name} nor {display_path(slug_file)}"
+    )
 
 
 def issue_months(config: Config) -> list[tuple[int, int]]:

@@ -8,7 +8,6 @@ template are shown in the page, and it reloads once they are fixed.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import html
 import json
@@ -20,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from .config import Config
 from .errors import NewsletterError, ProblemsError
-from .issues import display_path, find_issue, issue_paths, load_issue
+from .issues import display_path, issue_file, issue_paths, load_issue
 from .message import preview_recipient
 from .placeholders import personalise
 from .render import RenderedIssue, Renderer
@@ -42,12 +41,8 @@ def preview_path(config: Config, name: str | None) -> Path:
                 f"no issue in {config.issues_dir}; write one with `newsletter new`"
             )
         return paths[-1]
-    # Refuse a name that is no issue file, as `build` does; an issue with mistakes is
-    # previewed all the same: the page shows them until they are fixed.
-    with contextlib.suppress(ProblemsError):
-        find_issue(config, name)
-    path = Path(name)
-    return path if path.is_file() else config.issues_dir / f"{name}.yaml"
+    # An issue with mistakes is previewed all the same: the page shows them until fixed.
+    return issue_file(config, name)
 
 
 class Preview:
