@@ -32,7 +32,21 @@ class Project:
         return self._config
 
 
-class NewsletterGroup(click.Group):
+class FullHelpGroup(click.Group):
+    """Lists each command with its whole first sentence, wrapped, instead of cutting it off."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [
+            (name, command.get_short_help_str(limit=200))
+            for name in self.list_commands(ctx)
+            if (command := self.get_command(ctx, name)) is not None and not command.hidden
+        ]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+class NewsletterGroup(FullHelpGroup):
     """Turns expected failures into a message and exit 1; unexpected ones keep their traceback."""
 
     def invoke(self, ctx: click.Context):
