@@ -188,12 +188,55 @@ def test_file_that_is_not_utf8_names_the_line_and_the_byte(tmp_path):
     ]
 
 
+def test_cell_over_128_kb_is_reported_at_the_line_it_starts_on(tmp_path):
+    path = write(
+        tmp_path,
+        HEADER
+        + "a@example.org,A,en,express,2020-01-01,web\n"
+        + f'b@example.org,"{"x" * 140_000}",en,express,2020-01-01,web\n',
+    )
+    assert problems(path) == [
+        'list.csv:3: a cell is larger than 128 KB (does a " start a quoted value that never ends?)'
+    ]
+
+
+def test_stray_quote_that_swallows_the_rest_of_a_long_list_is_located(tmp_path):
+    rows = "".join(f"p{n}@example.org,P{n},en,express,2020-01-01,web\n" for n in range(5000))
+    path = write(tmp_path, HEADER + 'a@example.org,"Ann,en,express,2020-01-01,web\n' + rows)
+    assert problems(path) == [
+        'list.csv:2: a cell is larger than 128 KB (does a " start a quoted value that never ends?)'
+    ]
+
+
+def test_line_breaks_and_control_characters_in_text_are_refused(tmp_path):
+    path = write(
+        tmp_path,
+        "email,name,consent,consented_at,source,organisation\n"
+        'a@example.org,"Ann\nSmith",express,2020-01-01,web,\n'
+        'b@example.org,Bob,express,2020-01-01,"web\tform",Acme\x00\n'
+        'c@example.org,Cy\x07,express,2020-01-01,web,"Main St\r\nOttawa"\n',
+    )
+    assert problems(path) == [
+        "list.csv:2: name: has a line break",
+        "list.csv:4: organisation: has a control character (U+0000)",
+        "list.csv:4: source: has a tab",
+        "list.csv:5: name: has a control character (U+0007)",
+    ]
+
+
+def test_yaml_name_written_as_a_block_of_lines_is_refused(tmp_path):
+    text = "- email: a@example.org\n  consent: express\n  consented_at: 2020-01-01\n"
+    text += "- email: b@example.org\n  name: |\n    Bob\n    Smith\n  consent: express\n"
+    text += "  consented_at: 2020-01-01\n"
+    assert problems(write(tmp_path, text, "list.yaml")) == ["list.yaml:4: name: has a line break"]
+
+
 # What is read from a good list.
 
 
 def test_bom_windows_line_endings_and_header_case_and_spaces_are_read(tmp_path):
     text = "\ufeff EMAIL ,Name,Language, Consented At ,CONSENT,Source,Organisation\r\n"
-    text += 'Hiroshi.Tanaka@Example.jp,田中 浩,JA,2011-11-21,Implied,"business card,\r\nWorkshop",Hokuriku Co.\r\n'
+    text += 'Hiroshi.Tanaka@Example.jp,田中 浩,JA,2011-11-21,Implied,"business card, Workshop","Hokuriku Co.\r\nKanazawa"\r\n'
     text += "\r\nclaire@example.org,Claire,en,2011-06-14 09:30,express,web form,\r\n"
     path = write(tmp_path, text)
     first, second = entries(path)
@@ -206,9 +249,9 @@ def test_bom_windows_line_endings_and_header_case_and_spaces_are_read(tmp_path):
     )
     # A date is midnight in the newsletter's time zone; a quoted value may span lines.
     assert first.consent == Consent(
-        "implied", dt.datetime(2011, 11, 21, 5, tzinfo=dt.UTC), "business card,\r\nWorkshop"
+        "implied", dt.datetime(2011, 11, 21, 5, tzinfo=dt.UTC), "business card, Workshop"
     )
-    assert first.attributes == {"organisation": "Hokuriku Co."}
+    assert first.attributes == {"organisation": "Hokuriku Co.\r\nKanazawa"}
     assert (second.line, second.attributes) == (5, {})
     assert second.consent.at == dt.datetime(2011, 6, 14, 13, 30, tzinfo=dt.UTC)
 
@@ -231,6 +274,46 @@ def test_yaml_list_is_read_and_its_rows_reported_at_their_lines(tmp_path):
     write(tmp_path, text.split("- email: b@")[0], "list.yaml")
     [entry] = entries(path)
     assert entry.attributes == {"team": "7"}
+
+
+def test_yaml_values_are_the_text_written_without_type_guessing(tmp_path):
+    text = (
+        "- email: a@example.org\n  name: No\n  phone: 0123\n  zip: 01234\n  since: 12:30\n"
+        "  member: yes\n  note: null\n  consent: express\n  consented_at: 2020-01-01\n"
+        "  source: 2019-05-01 fair\n  empty:\n"
+    )
+    [entry] = entries(write(tmp_path, text, "list.yaml"))
+    assert (entry.name, entry.consent.source) == ("No", "2019-05-01 fair")
+    assert entry.attributes == {
+        "phone": "0123",
+        "zip": "01234",
+        "since": "12:30",
+        "member": "yes",
+        "note": "null",
+    }
+
+
+def test_yaml_rows_of_the_wrong_shape_are_reported_at_their_lines(tmp_path):
+    text = (
+        "- email: a@example.org\n  consent: express\n  consented_at: 2020-01-01\n"
+        "  Name: A\n  name: B\n"
+        "- email: b@example.org\n  consent: express\n  consented_at: 2020-01-01\n"
+        "  tags: [x, y]\n"
+        "- just an address\n"
+    )
+    assert problems(write(tmp_path, text, "list.yaml")) == [
+        "list.yaml:10: each subscriber is a mapping such as 'email: ...'",
+        "list.yaml:1: 'name' is given twice",
+        "list.yaml:6: 'tags' must be a single value, not a list or mapping",
+    ]
+
+
+def test_yaml_syntax_error_is_located(tmp_path):
+    text = "- email: a@example.org\n  name: Ann: the first\n"
+    assert problems(write(tmp_path, text, "list.yaml")) == [
+        "list.yaml:2:12: YAML syntax error: mapping values are not allowed in this context "
+        "(a ': ' inside a value: put the whole value in quotes)"
+    ]
 
 
 def test_yaml_file_that_is_not_a_list_is_refused(tmp_path):
@@ -267,7 +350,7 @@ def test_skip_invalid_imports_the_good_rows_and_writes_the_bad_ones_aside(store,
         f"list.csv: 2 added, 0 updated, 0 unchanged, 1 rejected (written to {tmp_path / 'list.rejects.csv'})"
     )
     assert (tmp_path / "list.rejects.csv").read_text(encoding="utf-8") == (
-        "error,email,name,language,consent,consented_at,source\n"
+        "rejected_because,email,name,language,consent,consented_at,source\n"
         "\"line 3: invalid email address 'b@': There must be something after the @-sign.; "
         "unknown language 'fr'; expected one of: en, ja\",b@,B,fr,express,2020-01-01,web\n"
     )
@@ -314,6 +397,71 @@ def test_a_file_being_replaced_is_kept_whole_when_writing_fails(tmp_path):
     with pytest.raises(NewsletterError) as error, replacing(tmp_path / "no" / "x.csv", "no/x.csv"):
         pass
     assert str(error.value) == "cannot write no/x.csv: No such file or directory"
+
+
+def test_yaml_list_exports_as_written_and_imports_back_unchanged(store, tmp_path):
+    text = (
+        "- email: a@example.org\n  name: No\n  phone: 0123\n  zip: 01234\n  since: 12:30\n"
+        "  consent: express\n  consented_at: 2020-01-01\n  source: form\n"
+    )
+    run_import(store, write(tmp_path, text, "list.yaml"))
+    assert exported(store) == (
+        "email,name,language,status,consent,consented_at,source,phone,since,zip\n"
+        "a@example.org,No,en,active,express,2020-01-01,form,0123,12:30,01234\n"
+    )
+    report = run_import(store, write(tmp_path, exported(store), "export.csv"))
+    assert report.summary() == "export.csv: 0 added, 0 updated, 1 unchanged; nothing changed"
+
+
+def test_custom_column_named_error_is_kept_and_rejects_give_their_reason_apart(store, tmp_path):
+    text = (
+        "email,name,consent,consented_at,error\n"
+        "a@example.org,A,express,2020-01-01,bounced once in 2019\n"
+        "b@,B,express,2020-01-01,none\n"
+    )
+    run_import(store, write(tmp_path, text), skip_invalid=True)
+    assert store.get("a@example.org").attributes == {"error": "bounced once in 2019"}
+    rejects = tmp_path / "list.rejects.csv"
+    assert rejects.read_text(encoding="utf-8") == (
+        "rejected_because,email,name,consent,consented_at,error\n"
+        "line 3: invalid email address 'b@': There must be something after the @-sign.,"
+        "b@,B,express,2020-01-01,none\n"
+    )
+    fixed = rejects.read_text(encoding="utf-8").replace("b@,", "b@example.org,")
+    report = run_import(store, write(tmp_path, fixed, "fixed.csv"))
+    assert report.summary() == "fixed.csv: 1 added, 0 updated, 0 unchanged"
+    assert store.get("b@example.org").attributes == {"error": "none"}
+
+
+def test_cells_a_spreadsheet_would_run_are_escaped_and_read_back(store, tmp_path):
+    text = (
+        "email,name,consent,consented_at,source,phone,@handle\n"
+        'a@example.org,"=HYPERLINK(""http://evil.example/"",""x"")",express,2020-01-01,'
+        "@import,+1 613 555 0100,@ann\n"
+        "b@example.org,'t Hooft,express,2020-01-01,-,'=1+1,\n"
+    )
+    run_import(store, write(tmp_path, text))
+    assert store.get("a@example.org").name == '=HYPERLINK("http://evil.example/","x")'
+    assert store.get("b@example.org").attributes == {"phone": "=1+1"}  # ' was an escape
+    assert exported(store) == (
+        "email,name,language,status,consent,consented_at,source,'@handle,phone\n"
+        'a@example.org,"\'=HYPERLINK(""http://evil.example/"",""x"")",en,active,express,'
+        "2020-01-01,'@import,'@ann,'+1 613 555 0100\n"
+        "b@example.org,'t Hooft,en,active,express,2020-01-01,'-,,'=1+1\n"
+    )
+    report = run_import(store, write(tmp_path, exported(store), "export.csv"))
+    assert report.summary() == "export.csv: 0 added, 0 updated, 2 unchanged; nothing changed"
+    assert store.get("a@example.org").attributes == {"@handle": "@ann", "phone": "+1 613 555 0100"}
+
+
+def test_rejects_file_escapes_formulas_too(store, tmp_path):
+    text = HEADER + "b@,=2+2,en,express,2020-01-01,-\n"
+    run_import(store, write(tmp_path, text), skip_invalid=True)
+    rejects = (tmp_path / "list.rejects.csv").read_text(encoding="utf-8")
+    assert rejects.splitlines()[1].endswith(",b@,'=2+2,en,express,2020-01-01,'-")
+    run_import(store, write(tmp_path, rejects.replace("b@,", "b@example.org,"), "fixed.csv"))
+    stored = store.get("b@example.org")
+    assert (stored.name, stored.consent.source) == ("=2+2", "-")
 
 
 def test_reimporting_the_same_list_changes_nothing_and_says_so(store, sample_project):

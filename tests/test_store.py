@@ -13,11 +13,17 @@ from alembic.runtime.migration import MigrationContext
 
 from newsletter.config import load_config
 from newsletter.consent import Consent
-from newsletter.database import Migration
+from newsletter.database import Migration, current_revision, make_engine
 from newsletter.errors import NewsletterError
 from newsletter.store import deliverable_query, open_store
 from newsletter.store_rows import insert_subscribers, new_subscriber_values
-from newsletter.store_schema import forgotten, metadata, subscriber_history, subscribers
+from newsletter.store_schema import (
+    VERSION_TABLE,
+    forgotten,
+    metadata,
+    subscriber_history,
+    subscribers,
+)
 from store_helpers import NOW, change
 
 pytest_plugins = ["store_fixtures"]
@@ -59,15 +65,52 @@ def test_opening_migrates_the_first_time_and_is_a_no_op_after(config):
     assert first.migration == Migration(first.engine.dialect.name, None, "0001")
     assert second.migration is None
     with second.reading() as connection:
-        assert MigrationContext.configure(connection).get_current_revision() == "0001"
+        assert current_revision(connection) == "0001"
+        assert VERSION_TABLE in sa.inspect(connection).get_table_names()
     first.close()
     second.close()
 
 
 def test_migrated_schema_matches_the_table_definitions(store):
     with store.reading() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+        context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+        differences = compare_metadata(context, metadata)
     assert differences == []
+
+
+def test_another_programs_alembic_version_table_is_left_alone(database_url, config):
+    """A database shared with another program that uses Alembic: its alembic_version is its
+    own, and newsletter keeps its revision in newsletter_alembic_version."""
+    other = make_engine(database_url)
+    with other.begin() as connection:
+        connection.execute(sa.text("CREATE TABLE alembic_version (version_num VARCHAR(32))"))
+        connection.execute(sa.text("INSERT INTO alembic_version VALUES ('9f1e2d3c4b5a')"))
+    store = open_store(config)
+    assert store.migration == Migration(store.engine.dialect.name, None, "0001")
+    store.add("a@example.org", express(), change())
+    with other.connect() as connection:
+        assert connection.execute(sa.text("SELECT version_num FROM alembic_version")).all() == [
+            ("9f1e2d3c4b5a",)
+        ]
+    store.close()
+    other.dispose()
+
+
+def test_tables_of_our_names_that_we_did_not_make_are_refused(database_url, config):
+    other = make_engine(database_url)
+    with other.begin() as connection:
+        connection.execute(sa.text("CREATE TABLE subscribers (id INTEGER, mail TEXT)"))
+        connection.execute(sa.text("CREATE TABLE forgotten (x INTEGER)"))
+    with pytest.raises(NewsletterError) as error:
+        open_store(config)
+    assert str(error.value) == (
+        "the database already has tables named forgotten, subscribers but no "
+        "newsletter_alembic_version table to say they are newsletter's: give newsletter a "
+        "database of its own"
+    )
+    with other.connect() as connection:
+        assert set(sa.inspect(connection).get_table_names()) == {"subscribers", "forgotten"}
+    other.dispose()
 
 
 def test_address_is_kept_as_entered_and_matched_in_any_case(store):
@@ -245,6 +288,16 @@ def test_ids_of_forgotten_subscribers_are_never_reused(store):
     assert newer.id > last.id
 
 
+def test_name_or_source_that_is_not_one_line_is_refused(store):
+    with pytest.raises(NewsletterError) as error:
+        store.add("a@example.org", express(), change(), "Ann\r\nBcc: x@example.org")
+    assert str(error.value) == "name: has a line break"
+    with pytest.raises(NewsletterError) as error:
+        store.add("a@example.org", express(source="form\x1b[31m"), change())
+    assert str(error.value) == "source: has a control character (U+001B)"
+    assert store.get("a@example.org") is None
+
+
 def test_consent_dated_in_the_future_is_refused(store):
     with pytest.raises(NewsletterError, match="the consent date 2026-01-16 is in the future"):
         store.add("early@example.org", express(NOW + dt.timedelta(days=1)), change())
@@ -271,9 +324,18 @@ def test_sqlite_file_in_a_missing_folder_is_a_one_line_error(sample_project):
     )
 
 
+def test_file_that_is_not_a_sqlite_database_is_a_one_line_error(sample_project, monkeypatch):
+    monkeypatch.chdir(sample_project)
+    (sample_project / "newsletter.db").write_bytes(b"PK\x03\x04 a zip file, not SQLite" * 100)
+    config = load_config(sample_project, {"NEWSLETTER_DATABASE_URL": "sqlite:///newsletter.db"})
+    with pytest.raises(NewsletterError) as error:
+        open_store(config)
+    assert str(error.value) == "cannot open the database newsletter.db: file is not a database"
+
+
 def test_database_from_a_newer_version_is_refused(store, config):
     with store.engine.begin() as connection:
-        connection.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
+        connection.execute(sa.text(f"UPDATE {VERSION_TABLE} SET version_num = '9999'"))
     with pytest.raises(NewsletterError) as error:
         open_store(config)
     assert str(error.value) == (

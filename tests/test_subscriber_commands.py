@@ -15,6 +15,7 @@ from newsletter.cli import cli
 pytest_plugins = ["store_fixtures"]
 
 HEADER = "email,name,language,consent,consented_at,source\n"
+FORM_CONSENT = ("--consent", "express", "--source", "form", "--consented-at", "2024-01-02")
 
 
 @pytest.fixture
@@ -78,6 +79,23 @@ def test_import_with_bad_rows_prints_each_and_imports_nothing(run):
     assert "0 subscribers" in run("list").stdout
 
 
+def test_list_that_cannot_be_imported_creates_no_database(run, database_url):
+    Path("empty.csv").write_text("", encoding="utf-8")
+    Path("bad.csv").write_text(HEADER + "b@,B,en,express,2020-01-01,web\n", encoding="utf-8")
+    empty, bad = run("import", "empty.csv"), run("import", "bad.csv")
+    assert (empty.exit_code, empty.stderr) == (
+        1,
+        "empty.csv:1: the file is empty; it needs a header row with an 'email' column\n"
+        "1 problem in 1 subscriber file; nothing was written\n",
+    )
+    assert (bad.exit_code, bad.stderr.splitlines()[-1]) == (
+        1,
+        "1 problem in 1 subscriber file; nothing was imported "
+        "(fix them, or pass --skip-invalid to import the other rows)",
+    )
+    assert run("count").stderr.startswith("created ")  # only now
+
+
 def test_import_skip_invalid_reports_the_rows_left_out_and_where_they_went(run):
     Path("new.csv").write_text(
         HEADER + "a@example.org,A,en,express,2020-01-01,web\nb@,B,en,express,2020-01-01,web\n",
@@ -92,7 +110,7 @@ def test_import_skip_invalid_reports_the_rows_left_out_and_where_they_went(run):
         result.stdout
         == "new.csv: 1 added, 0 updated, 0 unchanged, 1 rejected (written to bad.csv)\n"
     )
-    assert Path("bad.csv").read_text(encoding="utf-8").startswith("error,email,")
+    assert Path("bad.csv").read_text(encoding="utf-8").startswith("rejected_because,email,")
     again = run("import", "new.csv", "--skip-invalid", "--rejects", "bad.csv")
     assert again.stdout.endswith("1 rejected (written to bad.csv); nothing changed\n")
 
@@ -109,7 +127,7 @@ def test_skip_invalid_never_replaces_a_rejects_file_it_was_not_told_to(run):
         "1 rejected (written to subscribers/faculty.rejects.csv)\n"
     )
     rejects = Path("subscribers/faculty.rejects.csv")
-    rejects.write_text("error,email\n,b@example.org being fixed\n", encoding="utf-8")
+    rejects.write_text("rejected_because,email\n,b@example.org being fixed\n", encoding="utf-8")
     with faculty.open("a", encoding="utf-8") as stream:
         stream.write("c@example.org,C,en,express,2020-01-01,web\n")
 
@@ -120,12 +138,14 @@ def test_skip_invalid_never_replaces_a_rejects_file_it_was_not_told_to(run):
         "being fixed) and is not replaced; nothing was imported. Import or move it first, or "
         "name a file with --rejects FILE (replaced if it exists)\n"
     )
-    assert rejects.read_text(encoding="utf-8") == "error,email\n,b@example.org being fixed\n"
+    assert rejects.read_text(encoding="utf-8") == (
+        "rejected_because,email\n,b@example.org being fixed\n"
+    )
     assert run("list").stdout.endswith("\n1 subscriber\n")
 
     named = run("import", faculty.as_posix(), "--skip-invalid", "--rejects", rejects.as_posix())
     assert named.stdout.startswith("subscribers/faculty.csv: 1 added, 0 updated, 1 unchanged")
-    assert rejects.read_text(encoding="utf-8").startswith("error,email,name,")
+    assert rejects.read_text(encoding="utf-8").startswith("rejected_because,email,name,")
 
 
 def test_unwritable_rejects_file_is_a_one_line_error_and_nothing_is_imported(run):
@@ -202,6 +222,35 @@ def test_add_then_list_shows_a_table(run):
         "2 subscribers\n"
     )
     assert run("list", "--language", "JA").stdout.endswith("\n1 subscriber\n")
+
+
+def test_name_or_source_with_a_line_break_is_refused(run):
+    result = run(
+        "add", "a@example.org", "--name", "Ann\nSmith", "--consent", "express", "--source", "form"
+    )
+    assert result.exit_code == 2
+    assert result.stderr.endswith("Error: Invalid value for --name: has a line break\n")
+    result = run("unsubscribe", "a@example.org", "--source", "phone\x00call")
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        "Error: Invalid value for --source: has a control character (U+0000)\n"
+    )
+    assert run("list").stdout == "0 subscribers\n"
+
+
+def test_name_that_is_a_formula_is_exported_inert_and_imports_back(run):
+    formula = '=HYPERLINK("http://evil.example/","click")'
+    run("add", "a@example.org", "--name", formula, *FORM_CONSENT)
+    assert run("export").stdout == (
+        "email,name,language,status,consent,consented_at,source\n"
+        'a@example.org,"\'=HYPERLINK(""http://evil.example/"",""click"")",en,active,express,'
+        "2024-01-02,form\n"
+    )
+    run("export", "all.csv")
+    assert run("import", "all.csv").stdout == (
+        "all.csv: 0 added, 0 updated, 1 unchanged; nothing changed\n"
+    )
+    assert formula in run("list").stdout
 
 
 def test_add_needs_a_consent_and_its_source(run):
@@ -340,18 +389,7 @@ def test_count_shows_statuses_by_language_and_who_may_be_mailed(run):
 
 
 def test_export_writes_csv_to_stdout_or_a_file(run):
-    run(
-        "add",
-        "a@example.org",
-        "--name",
-        "Ann",
-        "--consent",
-        "express",
-        "--source",
-        "form",
-        "--consented-at",
-        "2024-01-02",
-    )
+    run("add", "a@example.org", "--name", "Ann", *FORM_CONSENT)
     assert run("export").stdout == (
         "email,name,language,status,consent,consented_at,source\n"
         "a@example.org,Ann,en,active,express,2024-01-02,form\n"
@@ -398,6 +436,18 @@ def test_unreachable_database_is_a_one_line_error(sample_project, monkeypatch):
     result = CliRunner().invoke(cli, ["subscribers", "count"], env={"NEWSLETTER_DATABASE_URL": url})
     assert result.exit_code == 1
     assert result.output == f"error: cannot open the database {url}: connection refused\n"
+
+
+def test_file_that_is_not_a_database_is_a_one_line_error(sample_project, monkeypatch):
+    monkeypatch.chdir(sample_project)
+    Path("newsletter.db").write_text("email,name\na@example.org,A\n" * 200, encoding="utf-8")
+    result = CliRunner().invoke(
+        cli, ["subscribers", "count"], env={"NEWSLETTER_DATABASE_URL": "sqlite:///newsletter.db"}
+    )
+    assert (result.exit_code, result.output) == (
+        1,
+        "error: cannot open the database newsletter.db: file is not a database\n",
+    )
 
 
 def test_a_new_project_imports_its_sample_list(tmp_path, monkeypatch):

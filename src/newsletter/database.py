@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 from .config import Config
 from .database_url import hide_password
 from .errors import NewsletterError, display_path
+from .store_schema import VERSION_TABLE, metadata
 
 SUPPORTED = ("sqlite", "postgresql")
 # Any fixed number: PostgreSQL advisory lock that makes concurrent upgrades wait for each other.
@@ -107,11 +108,16 @@ def database_errors(what: str) -> Iterator[None]:
     """Turn a failing or unreachable database into a one-line error instead of a traceback."""
     try:
         yield
-    except sa.exc.OperationalError as exc:
+    except sa.exc.DatabaseError as exc:
+        # OperationalError: unreachable, locked, no such file. A plain DatabaseError: SQLite's
+        # "file is not a database" (or a damaged one). Its other kinds (IntegrityError...) are
+        # bugs, and keep their traceback.
+        if not isinstance(exc, sa.exc.OperationalError) and type(exc) is not sa.exc.DatabaseError:
+            raise
         raise NewsletterError(f"{what}: {_reason(exc)}") from None
 
 
-def _reason(exc: sa.exc.OperationalError) -> str:
+def _reason(exc: sa.exc.DatabaseError) -> str:
     first = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else str(exc)
     # psycopg says 'connection failed: connection to server at "h", port 1 failed: Why'.
     reason = first.rsplit(" failed: ", 1)[-1].removeprefix("FATAL:").strip()
@@ -141,7 +147,9 @@ def upgrade(engine: Engine) -> Migration | None:
 
 
 def current_revision(connection: Connection) -> str | None:
-    return MigrationContext.configure(connection).get_current_revision()
+    """The schema's revision, from our own version table; None when it has none."""
+    context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+    return context.get_current_revision()
 
 
 def _migrate(connection: Connection, config: AlembicConfig, head: str) -> Migration | None:
@@ -158,6 +166,8 @@ def _migrate(connection: Connection, config: AlembicConfig, head: str) -> Migrat
             if current == head:
                 return None  # another process upgraded it while we waited for the lock
             _check_known(config, current)
+            if current is None:
+                _check_no_tables(connection)
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
             if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
@@ -166,6 +176,18 @@ def _migrate(connection: Connection, config: AlembicConfig, head: str) -> Migrat
     finally:
         if sqlite:
             connection.connection.driver_connection.execute("PRAGMA foreign_keys = ON")
+
+
+def _check_no_tables(connection: Connection) -> None:
+    """Refuse to create our tables where tables of those names exist without our revision:
+    another program's, which a migration would fail on or, worse, write into."""
+    found = sorted(set(sa.inspect(connection).get_table_names()) & set(metadata.tables))
+    if found:
+        raise NewsletterError(
+            f"the database already has tables named {', '.join(found)} but no "
+            f"{VERSION_TABLE} table to say they are newsletter's: give newsletter a "
+            "database of its own"
+        )
 
 
 def _check_known(config: AlembicConfig, current: str | None) -> None:

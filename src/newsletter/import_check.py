@@ -1,7 +1,8 @@
 """Check every row of a subscriber list before anything is written.
 
 A row becomes an `Entry` (a subscriber as the list describes them) or is rejected with all
-that is wrong with it, each message naming the column and quoting the value.
+that is wrong with it, each message naming the column and quoting the value. Names and
+sources are one line of text; no field holds control characters (text_fields.py).
 
 CASL puts the proof of consent on the sender, so every row needs a consent kind and date:
 from its own columns, or from --consent / --consented-at given for the whole file. A list
@@ -20,9 +21,14 @@ from .errors import Problem, ProblemsError
 from .schema import did_you_mean
 from .store_schema import CONSENTS, STATUSES
 from .subscriber_file import Record, SubscriberFile
+from .text_fields import multiline_problem, one_line_problem
 
 KNOWN_COLUMNS = ("email", "name", "language", "status", "consent", "consented_at", "source")
-IGNORED_COLUMNS = ("error",)  # added to rejects files, so a fixed rejects file imports as is
+# The reason a row was rejected, first in a rejects file: a fixed rejects file imports as it
+# is, so this column is never kept. Named so that no list's own column meets it, as `error`
+# (a column some lists have) did.
+REJECTS_COLUMN = "rejected_because"
+ONE_LINE_COLUMNS = ("name", "source")
 CHECK_PROGRESS_EVERY = 10_000
 
 Progress = Callable[[str, int, int | None], None]
@@ -98,9 +104,10 @@ class RowChecker:
         language = self._choice("language", values, self.languages, messages)
         status = self._choice("status", values, {s: s for s in STATUSES}, messages)
         consent = self._consent(values, messages)
+        extra = {name: values[name] for name in attributes if values.get(name)}
+        self._text(values, extra, messages)
         if messages:
             return key, messages
-        extra = {name: values[name] for name in attributes if values.get(name)}
         return key, Entry(
             record.line,
             values["email"],
@@ -121,6 +128,16 @@ class RowChecker:
         except InvalidAddress as exc:
             messages.append(str(exc))
             return ""
+
+    def _text(self, values: dict, extra: dict[str, str], messages: list[str]) -> None:
+        for column in ONE_LINE_COLUMNS:
+            why = one_line_problem(values.get(column, ""))
+            if why:
+                messages.append(f"{column}: {why}")
+        for column, text in extra.items():
+            why = multiline_problem(text)
+            if why:
+                messages.append(f"{column}: {why}")
 
     def _choice(
         self, column: str, values: dict, choices: dict[str, str], messages: list[str]
@@ -177,7 +194,7 @@ def check_list(
     """Check every row; a missing consent column with no default stops here (ProblemsError)."""
     _check_columns(file, defaults)
     checker = RowChecker(file.shown, languages, timezone, defaults, now)
-    attributes = [c for c in file.columns if c not in KNOWN_COLUMNS + IGNORED_COLUMNS]
+    attributes = [c for c in file.columns if c not in (*KNOWN_COLUMNS, REJECTS_COLUMN)]
     checked = CheckedList(file.shown, file.columns, file.headers)
     first_line: dict[str, int] = {}
     for record in _counted(file.records, progress):

@@ -1,5 +1,8 @@
 """`subscribers import`: check the whole list, then write it in one transaction.
 
+The list is checked before the database is opened (check_import), so that a list that
+cannot be imported leaves no new database or tables behind; write_import then writes it.
+
 Rules an import follows, on top of the store's:
 - a row matching a stored subscriber updates what the row says (blank cells keep what is
   stored); consent is replaced only by one that supersedes it (consent.Consent.supersedes);
@@ -9,8 +12,9 @@ Rules an import follows, on top of the store's:
 - rows are written a thousand at a time (one query to find them, one to insert, one to
   update), all inside the one transaction: killed half-way, the database is as before;
 - with --skip-invalid, the rejected rows go to NAME.rejects.csv beside the list (or the file
-  --rejects names); that file appears only once the import has committed, and an existing
-  one is never replaced unless --rejects names it (it may hold rows being fixed).
+  --rejects names), the reasons in a `rejected_because` column; that file appears only once
+  the import has committed, and an existing one is never replaced unless --rejects names it
+  (it may hold rows being fixed).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from sqlalchemy.engine import Connection
 
 from .addresses import address_hashes
 from .errors import NewsletterError, Problem, ProblemsError, plural, reading_order
-from .import_check import CheckedList, Defaults, Entry, Progress, check_list
+from .import_check import REJECTS_COLUMN, CheckedList, Defaults, Entry, Progress, check_list
 from .store import Store
 from .store_rows import (
     ACTIVE,
@@ -42,6 +46,7 @@ from .store_rows import (
     update_subscribers,
 )
 from .subscriber_file import open_list, replacing
+from .text_fields import escape_cell
 
 BATCH = 1000
 
@@ -82,6 +87,14 @@ class ImportReport:
         return f"{self.shown}: {', '.join(counts)}{nothing}"
 
 
+@dataclass
+class CheckedImport:
+    """A list checked before the database is opened: its rows, and where bad ones go."""
+
+    checked: CheckedList
+    rejects_path: Path | None  # None when no row was rejected
+
+
 def import_list(
     store: Store,
     path: Path,
@@ -94,24 +107,67 @@ def import_list(
     rejects_path: Path | None = None,
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Check the list at `path`, then import it; ImportProblems when rows are bad and
-    `skip_invalid` is off, in which case nothing is written."""
+    """Check the list at `path`, then import it (check_import, then write_import)."""
+    plan = check_import(
+        path,
+        shown,
+        store.languages,
+        store.timezone,
+        defaults=defaults,
+        now=now,
+        skip_invalid=skip_invalid,
+        rejects_path=rejects_path,
+        progress=progress,
+    )
+    return write_import(store, plan, actor=actor, now=now, progress=progress)
+
+
+def check_import(
+    path: Path,
+    shown: str,
+    languages: list[str],
+    timezone: str,
+    *,
+    defaults: Defaults,
+    now: dt.datetime,
+    skip_invalid: bool = False,
+    rejects_path: Path | None = None,
+    progress: Progress | None = None,
+) -> CheckedImport:
+    """Check every row without touching the database: ImportProblems when rows are bad and
+    `skip_invalid` is off; NewsletterError when their rejects file must not be replaced."""
     file = open_list(path, shown)
-    checked = check_list(file, store.languages, store.timezone, defaults, now, progress)
-    report = ImportReport(shown, rejected=len(checked.rejected))
+    checked = check_list(file, languages, timezone, defaults, now, progress)
+    if not checked.rejected:
+        return CheckedImport(checked, None)
+    if not skip_invalid:
+        raise ImportProblems(checked.problems, plural(1, "subscriber file"))
+    target = rejects_path or default_rejects_path(path)
+    if rejects_path is None and target.exists():
+        raise NewsletterError(
+            f"{target} already exists (rows rejected before, perhaps being "
+            "fixed) and is not replaced; nothing was imported. Import or move it first, "
+            "or name a file with --rejects FILE (replaced if it exists)"
+        )
+    return CheckedImport(checked, target)
+
+
+def write_import(
+    store: Store,
+    plan: CheckedImport,
+    *,
+    actor: str,
+    now: dt.datetime,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Write the checked entries in one transaction; the rejects file appears once it commits."""
+    checked = plan.checked
+    report = ImportReport(checked.shown, rejected=len(checked.rejected))
     rejects: contextlib.AbstractContextManager[IO[str] | None] = contextlib.nullcontext()
-    if checked.rejected:
-        if not skip_invalid:
-            raise ImportProblems(checked.problems, plural(1, "subscriber file"))
+    if plan.rejects_path is not None:
         report.problems = sorted(checked.problems, key=reading_order)
-        report.rejects_path = rejects_path or default_rejects_path(path)
-        if rejects_path is None and report.rejects_path.exists():
-            raise NewsletterError(
-                f"{report.rejects_path} already exists (rows rejected before, perhaps being "
-                "fixed) and is not replaced; nothing was imported. Import or move it first, "
-                "or name a file with --rejects FILE (replaced if it exists)"
-            )
-        rejects = replacing(report.rejects_path, str(report.rejects_path))
+        report.rejects_path = plan.rejects_path
+        rejects = replacing(plan.rejects_path, str(plan.rejects_path))
     with rejects as stream:  # written first, renamed into place once the import commits
         if stream is not None:
             write_rejects(stream, checked)
@@ -126,13 +182,14 @@ def default_rejects_path(path: Path) -> Path:
 
 
 def write_rejects(stream: IO[str], checked: CheckedList) -> None:
-    """The rejected rows as they were, with an `error` column first: fix, then import it."""
-    columns = [c for c in checked.columns if c != "error"]
+    """The rejected rows as they were, the reason first (REJECTS_COLUMN): fix, then import."""
+    columns = [c for c in checked.columns if c != REJECTS_COLUMN]
     writer = csv.writer(stream, lineterminator="\n")
-    writer.writerow(["error", *(checked.headers.get(c, c) for c in columns)])
+    writer.writerow([REJECTS_COLUMN, *(escape_cell(checked.headers.get(c, c)) for c in columns)])
     for row in checked.rejected:
         error = f"line {row.line}: " + "; ".join(row.messages)
-        writer.writerow([error, *(row.values.get(c, "") for c in columns), *row.extra])
+        cells = [*(row.values.get(c, "") for c in columns), *row.extra]
+        writer.writerow([error, *map(escape_cell, cells)])
 
 
 class Importer:

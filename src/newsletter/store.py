@@ -35,6 +35,7 @@ from .store_rows import (
     record_history,
 )
 from .store_schema import STATUSES, forgotten, subscriber_history, subscribers
+from .text_fields import one_line_problem
 
 __all__ = ["Change", "Store", "Subscriber", "deliverable_query", "open_store"]
 
@@ -132,6 +133,10 @@ class Store:
         """Subscribe or update someone; returns what happened (added, resubscribed, updated,
         unchanged) and the subscriber as now stored."""
         key, language = self.key(email), self.language(language)
+        for field, text in (("name", name or ""), ("source", consent.source)):
+            why = one_line_problem(text)
+            if why:
+                raise NewsletterError(f"{field}: {why}")
         if consent.at > made.at:
             raise NewsletterError(f"the consent date {self.day(consent.at)} is in the future")
         with self.transaction() as connection:

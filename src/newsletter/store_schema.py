@@ -64,6 +64,10 @@ Json = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 metadata = sa.MetaData()
 
+# Where Alembic keeps the schema's revision: not its default `alembic_version`, which another
+# program sharing the database (PostgreSQL) may have for its own schema.
+VERSION_TABLE = "newsletter_alembic_version"
+
 subscribers = sa.Table(
     "subscribers",
     metadata,

@@ -15,6 +15,7 @@ from .errors import NewsletterError, display_path, plural
 from .import_check import Defaults
 from .store import Change, Store, Subscriber, open_store
 from .store_schema import CONSENTS, STATUSES
+from .text_fields import one_line_problem
 from .texttable import format_table
 
 
@@ -36,13 +37,21 @@ def _open(project: Project) -> Store:
     return store
 
 
-def _moment(store: Store, text: str | None, option: str) -> dt.datetime | None:
+def _moment(timezone: str, text: str | None, option: str) -> dt.datetime | None:
     if text is None:
         return None
     try:
-        return parse_moment(text, store.timezone)
+        return parse_moment(text, timezone)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint=option) from None
+
+
+def _one_line(text: str | None, option: str) -> str | None:
+    """The option's text, refused (usage error) when it spans lines or has control codes."""
+    why = one_line_problem(text) if text is not None else None
+    if why:
+        raise click.BadParameter(why, param_hint=option)
+    return text
 
 
 def _day(store: Store, moment: dt.datetime | None) -> str:
@@ -73,27 +82,33 @@ def subscribers() -> None:
 @pass_project
 def import_(project: Project, file: Path, skip_invalid: bool, rejects: Path | None, **given):
     """Add or update subscribers from a CSV or YAML list (all rows checked first)."""
-    from .importer import import_list
+    from .importer import check_import, write_import
 
-    store = _open(project)
     if rejects and rejects.resolve() == file.resolve():
         raise click.BadParameter("must not be the list itself", param_hint="--rejects")
+    config, now = project.config, _now()
+    timezone = config.settings.newsletter.timezone
     defaults = Defaults(
-        given["consent"], _moment(store, given["consented_at"], "--consented-at"), given["source"]
+        given["consent"],
+        _moment(timezone, given["consented_at"], "--consented-at"),
+        _one_line(given["source"], "--source"),
     )
     shown = display_path(file)
     progress = ProgressPrinter()
-    report = import_list(
-        store,
+    plan = check_import(  # before opening the database: a bad list creates nothing
         file,
         shown,
+        list(config.languages),
+        timezone,
         defaults=defaults,
-        actor=_actor(),
-        now=_now(),
+        now=now,
         skip_invalid=skip_invalid,
         rejects_path=rejects,
         progress=progress,
     )
+    progress.finish()
+    store = _open(project)
+    report = write_import(store, plan, actor=_actor(), now=now, progress=progress)
     progress.finish()
     for problem in report.problems:  # only with --skip-invalid: the rows left out
         click.echo(str(problem), err=True)
@@ -126,8 +141,10 @@ class ProgressPrinter:
             click.echo(text, err=True)
 
     def finish(self) -> None:
+        """End the counter's line, if one is shown, before anything else is printed."""
         if self.width:
             click.echo(err=True)
+            self.width = 0
 
 
 @subscribers.command()
@@ -142,9 +159,11 @@ def add(project: Project, email: str, consent: str, source: str, **given) -> Non
     """Subscribe EMAIL, or record their new consent (re-activates only on express consent)."""
     from .consent import Consent
 
+    _one_line(given["name"], "--name")
+    _one_line(source, "--source")
     store = _open(project)
     now = _now()
-    at = _moment(store, given["consented_at"], "--consented-at") or now
+    at = _moment(store.timezone, given["consented_at"], "--consented-at") or now
     made = Change("subscribers add", _actor(), now)
     action, subscriber = store.add(
         email, Consent(consent, at, source), made, given["name"], given["language"]
@@ -166,6 +185,7 @@ def add(project: Project, email: str, consent: str, source: str, **given) -> Non
 @pass_project
 def unsubscribe(project: Project, email: str, source: str | None) -> None:
     """Stop mailing EMAIL (kept, so that no import adds them back)."""
+    _one_line(source, "--source")
     store = _open(project)
     via = "subscribers unsubscribe" + (f" ({source})" if source else "")
     changed, subscriber = store.set_status(email, "unsubscribed", Change(via, _actor(), _now()))

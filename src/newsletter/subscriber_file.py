@@ -2,8 +2,11 @@
 
 Reading streams the rows, so that a large list is never held twice in memory. Column names
 are compared in lowercase with spaces and hyphens as underscores ("Consented At" is
-`consented_at`). A UTF-8 byte order mark and Windows line endings are fine. A file is
-written whole or not at all: into a temporary file beside it, renamed when complete.
+`consented_at`). A UTF-8 byte order mark and Windows line endings are fine. Every value is
+text as written: YAML's guessing of types (`No` as false, `0123` as 83, `12:30` as 750) is
+not applied. Cells a spreadsheet would run as a formula are written with a ' before them,
+taken off when read (text_fields.py). A file is written whole or not at all: into a
+temporary file beside it, renamed when complete.
 """
 
 from __future__ import annotations
@@ -19,8 +22,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import yaml
+
 from .errors import NewsletterError, Problem, ProblemsError
-from .yamlsource import load as load_yaml
+from .text_fields import escape_cell, multiline_problem, unescape_cell
+
+try:  # libyaml is much faster when present; the pure-Python loader behaves the same.
+    _YamlLoader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover
+    _YamlLoader = yaml.SafeLoader
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -72,12 +82,37 @@ def _open_csv(path: Path, shown: str) -> SubscriberFile:
     delimiter = max(",;\t", key=first.count) if first.strip() else ","
     stream.seek(0)
     reader = csv.reader(_decoded(stream, path, shown), delimiter=delimiter)
-    header = next(reader, [])
+    header = [unescape_cell(cell) for cell in next(_read_csv(reader, shown), (1, []))[1]]
     problems, columns = _check_header(header, shown, 1)
     if problems:
         raise ProblemsError(problems, "subscriber file")
     headers = dict(zip(columns, [h.strip() for h in header], strict=True))
-    return SubscriberFile(shown, columns, headers, _csv_records(reader, columns))
+    return SubscriberFile(shown, columns, headers, _csv_records(reader, columns, shown))
+
+
+def _read_csv(reader: Iterator[list[str]], shown: str) -> Iterator[tuple[int, list[str]]]:
+    """The reader's rows, each with the line it starts on.
+
+    A cell over the csv module's limit (128 KB) stops the reading with a Problem: such a
+    cell is nearly always a stray " that opens a quoted value never closed, which runs on
+    to the end of the file; past it the rows cannot be told apart.
+    """
+    while True:
+        start = reader.line_num + 1  # a quoted value may span lines: report the first
+        try:
+            cells = next(reader, None)
+        except csv.Error as exc:
+            if "field limit" not in str(exc):
+                message = f"cannot be read as CSV: {exc}"
+            else:
+                message = (
+                    f"a cell is larger than {csv.field_size_limit() // 1024} KB "
+                    '(does a " start a quoted value that never ends?)'
+                )
+            raise ProblemsError([Problem(shown, start, None, message)], "subscriber file") from None
+        if cells is None:
+            return
+        yield start, cells
 
 
 def _decoded(stream: IO[str], path: Path, shown: str) -> Iterator[str]:
@@ -105,8 +140,11 @@ def _check_header(header: list[str], shown: str, line: int) -> tuple[list[Proble
     problems = []
     seen: dict[str, int] = {}
     for number, name in enumerate(columns, start=1):
+        why = multiline_problem(name)
         if not name:
             problems.append(Problem(shown, line, None, f"column {number} has no name"))
+        elif why:
+            problems.append(Problem(shown, line, None, f"the name of column {number} {why}"))
         elif name in seen:
             message = f"column '{name}' appears twice (columns {seen[name]} and {number})"
             problems.append(Problem(shown, line, None, message))
@@ -124,13 +162,9 @@ def _no_email_message(columns: list[str]) -> str:
     return f"no 'email' column (the columns are: {', '.join(columns)}){hint}"
 
 
-def _csv_records(reader: Iterator[list[str]], columns: list[str]) -> Iterator[Record]:
+def _csv_records(reader: Iterator[list[str]], columns: list[str], shown: str) -> Iterator[Record]:
     width = len(columns)
-    while True:
-        start = reader.line_num + 1  # a quoted value may span lines: report the first
-        cells = next(reader, None)
-        if cells is None:
-            return
+    for start, cells in _read_csv(reader, shown):
         if not any(cell.strip() for cell in cells):
             continue  # blank lines, and rows of empty cells that spreadsheets leave
         problems, extra = [], cells[width:]
@@ -139,46 +173,76 @@ def _csv_records(reader: Iterator[list[str]], columns: list[str]) -> Iterator[Re
                 f"{len(cells)} values but the header has {width} columns "
                 '(a value with a comma needs "double quotes")'
             )
-        values = {name: cell.strip() for name, cell in zip(columns, cells, strict=False)}
+        values = {
+            name: unescape_cell(cell.strip()) for name, cell in zip(columns, cells, strict=False)
+        }
         yield Record(start, values, problems, extra)
 
 
 def _open_yaml(path: Path, shown: str) -> SubscriberFile:
-    doc, problems = load_yaml(path, shown)
-    if doc is None or problems:
-        raise ProblemsError(problems, "subscriber file")
-    if not isinstance(doc.data, list):
+    root = _compose_yaml(path, shown)
+    if not isinstance(root, yaml.SequenceNode):
+        line, col = (root.start_mark.line + 1, root.start_mark.column + 1) if root else (1, 1)
         message = "the file should be a list of subscribers, each starting '- email: ...'"
-        raise ProblemsError([doc.problem((), message)], "subscriber file")
+        raise ProblemsError([Problem(shown, line, col, message)], "subscriber file")
     columns: dict[str, None] = {"email": None}
-    for item in doc.data:
-        if isinstance(item, dict):
-            columns.update(dict.fromkeys(column_name(key) for key in item))
+    for item in root.value:
+        if isinstance(item, yaml.MappingNode):
+            for key, _value in item.value:
+                if isinstance(key, yaml.ScalarNode) and column_name(key.value):
+                    columns[column_name(key.value)] = None
     names = list(columns)
-    records = (_yaml_record(doc, index, item) for index, item in enumerate(doc.data))
+    records = (_yaml_record(item) for item in root.value)
     return SubscriberFile(shown, names, {name: name for name in names}, records)
 
 
-def _yaml_record(doc, index: int, item: Any) -> Record:
-    line = doc.position((index,))[0]
-    if not isinstance(item, dict):
+def _compose_yaml(path: Path, shown: str) -> yaml.Node | None:
+    """The file's YAML as nodes, whose values are the text written (no types guessed)."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise ProblemsError([_encoding_problem(path, shown)], "subscriber file") from None
+    try:
+        return yaml.compose(text, Loader=_YamlLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        message = "; ".join(part for part in (exc.context, exc.problem) if part)
+        if "mapping values are not allowed" in message:
+            message += " (a ': ' inside a value: put the whole value in quotes)"
+        line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        problem = Problem(shown, line, col, f"YAML syntax error: {message or 'invalid YAML'}")
+        raise ProblemsError([problem], "subscriber file") from None
+    except yaml.YAMLError as exc:
+        problem = Problem(shown, None, None, f"YAML error: {exc}")
+        raise ProblemsError([problem], "subscriber file") from None
+
+
+def _yaml_record(item: yaml.Node) -> Record:
+    line = item.start_mark.line + 1
+    if not isinstance(item, yaml.MappingNode):
         return Record(line, {}, ["each subscriber is a mapping such as 'email: ...'"])
-    values, problems = {}, []
-    for key, value in item.items():
-        if isinstance(value, dict | list):
-            problems.append(f"'{key}' must be a single value, not a list or mapping")
-            continue
-        values[column_name(key)] = "" if value is None else str(value).strip()
+    values: dict[str, str] = {}
+    problems = []
+    for key_node, value_node in item.value:
+        key = column_name(key_node.value) if isinstance(key_node, yaml.ScalarNode) else ""
+        if not key:
+            problems.append("each value needs a column name, such as 'name: ...'")
+        elif key in values:
+            problems.append(f"'{key_node.value}' is given twice")
+        elif not isinstance(value_node, yaml.ScalarNode):
+            problems.append(f"'{key_node.value}' must be a single value, not a list or mapping")
+        else:
+            values[key] = value_node.value.strip()
     return Record(line, values, problems)
 
 
 def write_csv(stream: IO[str], columns: list[str], rows: Iterable[dict[str, Any]]) -> int:
-    """Write rows as CSV with a header; returns how many rows."""
-    writer = csv.DictWriter(stream, columns, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
+    """Write rows as CSV with a header, formulas escaped (escape_cell); returns how many."""
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(map(escape_cell, columns))
     count = 0
     for row in rows:
-        writer.writerow(row)
+        writer.writerow(escape_cell(str(row.get(name, ""))) for name in columns)
         count += 1
     return count
 
