@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from .cli import Project, pass_project
+from .cli import FullHelpGroup, Project, pass_project
 from .consent import format_moment, parse_moment
 from .errors import NewsletterError, display_path, plural
 from .import_check import Defaults
@@ -58,7 +58,7 @@ def _day(store: Store, moment: dt.datetime | None) -> str:
     return format_moment(moment, store.timezone)[:10] if moment else "-"
 
 
-@click.group()
+@click.group(cls=FullHelpGroup)
 def subscribers() -> None:
     """Who gets the newsletter, and on what consent (CASL)."""
 
