@@ -49,6 +49,23 @@ links:
 """
 
 
+def long_issue(entries: int, date: str = "2013-09-15") -> str:
+    """An issue of `entries` typical entries (dated, linked, a two-sentence summary), in four
+    sections: about 80 of them make an email larger than Gmail shows."""
+    lines = [f"title: A long issue\ndate: {date}\nstatus: ready\nsections:"]
+    for number in range(entries):
+        if number % (entries // 4 or 1) == 0:
+            lines.append(f"  - title: Section {number // (entries // 4 or 1) + 1}\n    entries:")
+        lines.append(
+            f"      - title: Entry {number + 1}, a joint research project on materials science\n"
+            f"        date: 2013-08-{number % 28 + 1:02d}\n"
+            f"        url: https://example.org/news/2013/08/entry-{number + 1}\n"
+            "        summary: Researchers from both countries met to plan the next phase of"
+            " the work. *The results* will be shown at a symposium in the autumn."
+        )
+    return "\n".join(lines) + "\n"
+
+
 def project_config(project: Path) -> Config:
     return load_config(project, {})
 

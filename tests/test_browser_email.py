@@ -146,3 +146,35 @@ def test_blocked_image_shows_its_alt_text_on_a_tinted_band(
         clip={"x": 0, "y": 0, "width": width, "height": 700},
     )
     page.close()
+
+
+EMBEDDING_PAGE = """<!DOCTYPE html>
+<html lang="{language}"><head><meta name="viewport" content="width=device-width">{style}</head>
+<body><p id="around">The page around the newsletter</p>{content}<p id="after">After it</p></body>
+</html>"""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_web_version_embedded_in_a_page_styles_only_itself(browser, tmp_path, rendered, width):
+    # As the archive shows it: style_html in the head, content_html in the page's body.
+    edition = rendered.edition("en")
+    path = tmp_path / "embedded.html"
+    path.write_text(
+        EMBEDDING_PAGE.format(
+            language="en", style=edition.style_html, content=edition.content_html
+        ),
+        encoding="utf-8",
+    )
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.route("http*://**/*", lambda route: route.abort())
+    page.goto(path.as_uri())
+    margins = "e => getComputedStyle(e).margin"
+    assert page.evaluate(f"({margins})(document.body)") == "8px"  # the browser's, not MJML's 0
+    assert page.locator("#around").evaluate(margins) == "16px 0px"  # not MJML's 13px 0
+    # Inside, MJML's resets and the phone rules still apply.
+    table = page.locator(".nl-web table").first
+    assert table.evaluate("e => getComputedStyle(e).borderCollapse") == "collapse"
+    pad = page.locator(".nl-pad").first.evaluate("e => getComputedStyle(e).paddingLeft")
+    assert pad == ("22px" if width < 480 else "40px")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.close()

@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from newsletter.cli import cli
+from render_helpers import long_issue, write_issue
 
 
 @pytest.fixture
@@ -69,6 +70,23 @@ def test_build_warns_once_of_a_language_without_labels(run, sample_project, monk
     warning = "warning: templates/labels.toml has no [fr] table: the fr edition uses English words"
     assert result.stderr == warning + "\n"
     assert (sample_project / "out" / "2013-05" / "fr" / "email.html").is_file()
+
+
+def test_build_warns_of_an_email_gmail_would_clip_and_still_writes_it(run, sample_project):
+    write_issue(sample_project, long_issue(80), "2013-09.yaml")
+    result = run("build", "2013-09", "--out", "out")
+    assert result.exit_code == 0, result.output
+    advice = 'Gmail clips messages over 102 KB (hide the rest behind a "View in browser" link'
+    expected = []
+    for language in ("en", "ja"):
+        html = sample_project / "out" / "2013-09" / language / "email.html"
+        size = html.stat().st_size / 1024
+        assert size > 110
+        expected.append(
+            f"warning: the {language} edition's email.html is {size:.0f} KB: {advice} or shorten it)"
+        )
+    assert result.stderr.splitlines() == expected
+    assert len(result.stdout.splitlines()) == 8  # every file written, with its size
 
 
 def test_build_defaults_to_the_newest_ready_issue_and_the_build_folder(run, sample_project):

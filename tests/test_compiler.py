@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import socket
 
 import cssutils.util
 import pytest
@@ -27,21 +26,6 @@ DOC = """<mjml lang="en">
   </mj-body>
 </mjml>
 """
-
-
-@pytest.fixture
-def no_network(monkeypatch):
-    """Any attempt to open a connection or resolve a name fails the test."""
-    attempts = []
-
-    def refuse(*args, **kwargs):
-        attempts.append(args)
-        raise AssertionError(f"network access during rendering: {args}")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    return attempts
 
 
 def test_doctype_is_kept(no_network):

@@ -9,17 +9,23 @@ import pytest
 
 from newsletter.issues import issue_paths, load_project_issues
 from newsletter.placeholders import PLACEHOLDERS
-from newsletter.render import Renderer, render_issue, theme_warnings
+from newsletter.render import (
+    GMAIL_CLIP_BYTES,
+    Renderer,
+    issue_warnings,
+    render_issue,
+    scoped_css,
+    theme_warnings,
+)
 from render_helpers import (
     NASTY,
     TRICKY_ISSUE,
+    long_issue,
     project_config,
     read_issue,
     style_blocks,
     write_issue,
 )
-
-GMAIL_CLIP = 102 * 1024
 
 
 @pytest.fixture
@@ -46,13 +52,29 @@ def test_every_sample_issue_renders_in_every_language(config):
         assert list(rendered.editions) == ["en", "ja"]
         for language, edition in rendered.editions.items():
             where = f"{issue.slug}/{language}"
-            assert len(edition.email_html.encode()) < GMAIL_CLIP, where
-            assert len(edition.web_html.encode()) < GMAIL_CLIP, where
+            assert len(edition.email_html.encode()) < GMAIL_CLIP_BYTES, where
+            assert len(edition.web_html.encode()) < GMAIL_CLIP_BYTES, where
             for name, output in all_outputs(edition).items():
                 for leak in ("{{", "{%", "None", "Undefined"):
                     assert leak not in output, f"{where} {name}: {leak}"
             for img in re.findall(r"<img\b[^>]*>", edition.email_html + edition.web_html):
                 assert re.search(r'\balt="[^"]+"', img), f"{where}: {img}"
+
+
+def test_an_email_gmail_would_clip_is_warned_about(sample_project, config):
+    def rendered(entries: int):
+        path = write_issue(sample_project, long_issue(entries), "2013-09.yaml")
+        return render_issue(read_issue(path, config), config)
+
+    long = rendered(80)
+    sizes = {lang: len(e.email_html.encode()) for lang, e in long.editions.items()}
+    assert all(size > GMAIL_CLIP_BYTES + 10 * 1024 for size in sizes.values()), sizes
+    assert issue_warnings(long) == [
+        f"the {lang} edition's email.html is {size / 1024:.0f} KB: Gmail clips messages over"
+        ' 102 KB (hide the rest behind a "View in browser" link or shorten it)'
+        for lang, size in sizes.items()
+    ]
+    assert issue_warnings(rendered(40)) == []
 
 
 def test_html_keeps_doctype_language_and_outlook_comments(config, tricky):
@@ -110,7 +132,7 @@ def test_dates_follow_the_locale_and_month_only_dates_stay_month_only(config, tr
 def test_entry_in_another_language_gets_its_lang_and_a_cjk_font(config, tricky):
     rendered = render_issue(tricky, config)
     en = rendered.edition("en").email_html
-    title = re.search(r'<span lang="ja" style="([^"]+)">第3回日加幹細胞', en)
+    title = re.search(r'<span lang="ja" dir="ltr" style="([^"]+)">第3回日加幹細胞', en)
     assert title and "IPAexGothic" in title[1]
     assert 'hreflang="ja"' not in en  # that entry has no link
     assert re.search(r'<span class="nl-lang"[^>]*><span lang="ja"[^>]*>日本語</span>', en)
@@ -138,11 +160,12 @@ def test_web_version_has_no_subscriber_parts_and_local_images(config, tricky):
     assert rendered.images == {"banner-space.png": tricky.source.parent / "images/banner-space.png"}
 
 
-def test_content_html_is_the_body_of_the_web_version(config, tricky):
+def test_content_html_is_the_body_of_the_web_version_in_a_wrapper(config, tricky):
     edition = render_issue(tricky, config).edition("ja")
-    assert edition.content_html.startswith("<div")
+    wrapper = '<div class="nl-web">'
+    assert edition.content_html.startswith(wrapper) and edition.content_html.endswith("</div>")
     assert "<body" not in edition.content_html and "<head" not in edition.content_html
-    assert edition.content_html in edition.web_html
+    assert edition.content_html[len(wrapper) : -len("</div>")] in edition.web_html
     assert "@media only screen and (max-width: 480px)" in edition.style_html
     assert "<!--[if" not in edition.style_html
     moved = edition.web_html_with_images("../../2013-07-tricky/images/")
@@ -155,6 +178,55 @@ def test_view_in_browser_points_at_the_archive_page_of_each_language(config, tri
     assert rendered.edition("en").web_url == f"{base}2013-07-tricky/"
     assert rendered.edition("ja").web_url == f"{base}ja/2013-07-tricky/"
     assert f'href="{base}ja/2013-07-tricky/"' in rendered.edition("ja").email_html
+
+
+def test_past_issues_link_points_at_the_archive_index_of_each_language(config, tricky):
+    # The archive puts the default language at its root and the others under <lang>/.
+    rendered = render_issue(tricky, config)
+    base = "https://newsletter.example.org/japan-st/"
+    en, ja = rendered.edition("en").web_html, rendered.edition("ja").web_html
+    assert re.findall(r'<a href="([^"]*)"[^>]*>Past issues</a>', en) == [base]
+    assert re.findall(r'<a href="([^"]*)"[^>]*>バックナンバー</a>', ja) == [f"{base}ja/"]
+    assert rendered.edition("ja").web_url.startswith(f"{base}ja/")  # the same layout
+
+
+RTL_ENTRY_ISSUE = """\
+title: Directions
+date: 2013-08-15
+status: ready
+sections:
+  - title: {en: News, ja: ニュース}
+    entries:
+      - title: مؤتمر العلوم والتكنولوجيا
+        date: 2013-08
+        language: ar
+        summary: ملخص قصير.
+links:
+  - title: {en: An English link}
+    url: https://example.org/en
+"""
+
+
+def tags_with_lang(html: str) -> list[str]:
+    """The elements of the body that say which language they are in."""
+    return re.findall(r'<[a-z0-9]+ [^>]*\blang="[^"]*"[^>]*>', html.split("<body", 1)[1])
+
+
+def test_text_in_another_language_carries_its_direction_as_well_as_its_lang(
+    sample_project, config, tricky
+):
+    issue = read_issue(write_issue(sample_project, RTL_ENTRY_ISSUE, "2013-08.yaml"), config)
+    rendered = render_issue(issue, config)
+    en = rendered.edition("en").email_html
+    assert re.search(r'<span lang="ar" dir="rtl" style="[^"]+">مؤتمر العلوم', en)
+    assert re.search(r'<div lang="ar" dir="rtl" style="[^"]+"><p[^>]*>ملخص قصير.</p>', en)
+    assert re.search(r'<span lang="ar" dir="rtl" style="[^"]+">العربية</span>', en)
+    ja = rendered.edition("ja").email_html  # the link falls back to its English title
+    assert re.search(r'<span lang="en" dir="ltr" style="[^"]+">An English link</span>', ja)
+    # Every element given a language of its own gets its direction (tricky: a hero too).
+    tricky_html = render_issue(tricky, config).edition("en").email_html
+    tags = [tag for html in (en, ja, tricky_html) for tag in tags_with_lang(html)]
+    assert len(tags) >= 8 and all(" dir=" in tag for tag in tags), tags
 
 
 def test_a_language_without_labels_borrows_the_english_words_with_a_warning(
@@ -233,3 +305,42 @@ def test_style_for_embedding_leaves_dark_mode_to_the_email(config, tricky):
     assert "@media only screen and (max-width: 480px)" in edition.style_html
     assert "@media (prefers-color-scheme: dark)" in edition.email_html
     assert "@media (prefers-color-scheme: dark)" in edition.web_html  # a whole page of its own
+
+
+def test_style_for_embedding_applies_only_inside_its_wrapper(config, tricky):
+    # MJML's resets (body, p, img, table) would otherwise restyle the archive page around it.
+    style = render_issue(tricky, config).edition("en").style_html
+    assert ".nl-web p { display: block; margin: 13px 0; }" in style
+    assert ".nl-web { margin: 0; padding: 0;" in style  # body's rule: the wrapper's
+    assert ".nl-web .nl-pad { padding-left: 22px !important;" in style
+    assert not re.search(r"(^|[}>\n])\s*(body|p|img|table)\b[^{]*\{", style), style
+
+
+def test_scoping_css_prefixes_every_selector_and_leaves_at_rules_alone():
+    css = """/* a comment { } */
+body { margin: 0; }
+html, body > div { color: red; }
+table, td { border-collapse: collapse; }
+@media only screen and (max-width: 480px) {
+  .nl-pad { padding: 0 !important; }
+  p a, img { width: 10px; }
+  :is(h1, h2) span { color: blue; }
+}
+@font-face { font-family: X; src: url(x.woff); }
+@keyframes fade { from { opacity: 0; } 50% { opacity: 1; } }
+"""
+    assert (
+        scoped_css(css, ".s")
+        == """
+.s { margin: 0; }
+.s, .s > div { color: red; }
+.s table, .s td { border-collapse: collapse; }
+@media only screen and (max-width: 480px) {
+  .s .nl-pad { padding: 0 !important; }
+  .s p a, .s img { width: 10px; }
+  .s :is(h1, h2) span { color: blue; }
+}
+@font-face { font-family: X; src: url(x.woff); }
+@keyframes fade { from { opacity: 0; } 50% { opacity: 1; } }
+"""
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 from pathlib import Path
 
@@ -9,16 +10,20 @@ from .config import Config
 from .errors import NewsletterError, display_path
 from .message import preview_message
 from .model import Issue
-from .render import WEB_IMAGES, Renderer
+from .render import WEB_IMAGES, Renderer, issue_warnings
 
+log = logging.getLogger(__name__)  # the CLI prints warnings as `warning: ...` lines
 OUTPUTS = ("email.html", "email.txt", "web.html", "preview.eml")
 
 
 def build_issue(
     config: Config, issue: Issue, out_dir: Path, renderer: Renderer | None = None
 ) -> list[Path]:
-    """Write `<out>/<slug>/<lang>/` email.html, email.txt, web.html, preview.eml and images."""
+    """Write `<out>/<slug>/<lang>/` email.html, email.txt, web.html, preview.eml and images;
+    log a warning for what mail clients will not show as meant (render.issue_warnings)."""
     rendered = (renderer or Renderer(config)).render(issue)
+    for warning in issue_warnings(rendered):
+        log.warning(warning)
     written = []
     try:
         for language, edition in rendered.editions.items():

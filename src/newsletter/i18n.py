@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import tomllib
 from functools import lru_cache
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 from babel import Locale
 from babel.dates import format_date, format_skeleton
 
+from .config import _toml_syntax_problem
 from .errors import Problem, ProblemsError
 from .model import EntryDate
 
@@ -52,10 +52,7 @@ def load_labels(path: Path, shown: str | None = None) -> dict[str, dict[str, str
     except OSError as exc:
         raise ProblemsError([Problem(shown, None, None, f"cannot read: {exc.strerror}")]) from None
     except tomllib.TOMLDecodeError as exc:
-        where = re.search(r"^(.*) \(at line (\d+), column (\d+)\)$", str(exc))
-        line, col = (int(where[2]), int(where[3])) if where else (None, None)
-        message = where[1] if where else str(exc)
-        raise ProblemsError([Problem(shown, line, col, f"TOML syntax error: {message}")]) from None
+        raise ProblemsError([_toml_syntax_problem(shown, exc)]) from None
     for language, table in tables.items():
         if not isinstance(table, dict):
             raise ProblemsError(

@@ -22,6 +22,7 @@ from .theme import Theme
 from .view import EditionView, edition_view
 
 EMAIL_TEMPLATE = "email.mjml"
+GMAIL_CLIP_BYTES = 102 * 1024  # Gmail shows this much of an HTML part, then "[Message clipped]"
 WEB_IMAGES = "images/"  # where web.html finds the issue's images (build copies them there)
 
 # The email and the web version come from one compiled document: parts only one of them
@@ -32,6 +33,10 @@ _STYLE = re.compile(r"<style[^>]*>.*?</style>", re.S)
 _CONDITIONAL = re.compile(r"<!--\[if.*?<!\[endif\]-->", re.S)
 _DARK_MODE = re.compile(r"@media[^{]*prefers-color-scheme:\s*dark[^{]*\{(?:[^{}]*\{[^{}]*\})*\s*\}")
 _EMPTY_STYLE = re.compile(r"<style[^>]*>\s*</style>")
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+_CSS_RULE = re.compile(r"(\s*)([^{};]+?)\s*(\{[^{}]*\})")  # selectors {declarations}, in @media too
+_STYLE_BODY = re.compile(r"(<style[^>]*>)(.*?)(</style>)", re.S)
+WEB_SCOPE = "nl-web"  # the class of content_html's wrapper; style_html applies only inside it
 
 
 @dataclass(frozen=True)
@@ -49,17 +54,21 @@ class RenderedEdition:
 
     @cached_property
     def content_html(self) -> str:
-        """The body of the web version: the newsletter itself, to embed in another page."""
+        """The body of the web version, the newsletter itself, in a `<div class="nl-web">`
+        to embed in another page."""
         match = _BODY.search(self.web_html)
-        return match[1].strip() if match else self.web_html
+        body = match[1].strip() if match else self.web_html
+        return f'<div class="{WEB_SCOPE}">{body}</div>'
 
     @cached_property
     def style_html(self) -> str:
-        """The web version's `<style>` elements (media queries) that go with content_html,
-        without its dark-mode rules: the page it is embedded in has its own colour scheme."""
+        """The web version's `<style>` elements that go with content_html, every rule scoped
+        to its wrapper (MJML's resets such as `p { margin: 13px 0 }` would restyle the whole
+        page), without dark-mode rules: the page has its own colour scheme."""
         head = self.web_html.split("<body", 1)[0]
         styles = "".join(_STYLE.findall(_CONDITIONAL.sub("", head)))
-        return _EMPTY_STYLE.sub("", _DARK_MODE.sub("", styles))
+        styles = _EMPTY_STYLE.sub("", _DARK_MODE.sub("", styles))
+        return _STYLE_BODY.sub(lambda m: m[1] + scoped_css(m[2], f".{WEB_SCOPE}") + m[3], styles)
 
     def web_html_with_images(self, prefix: str) -> str:
         """The web version with images under `prefix` (e.g. `../../2013-05/images/`)."""
@@ -169,6 +178,42 @@ def theme_warnings(config: Config) -> list[str]:
         return Renderer(config).warnings()
     except ProblemsError:  # check_theme reports it
         return []
+
+
+def issue_warnings(rendered: RenderedIssue) -> list[str]:
+    """What renders, but will not show as meant in mail clients: an email Gmail clips (which
+    also hides the unsubscribe link). For `build` and `validate`; the caller names the issue."""
+    warnings = []
+    for language, edition in rendered.editions.items():
+        size = len(edition.email_html.encode("utf-8"))
+        if size > GMAIL_CLIP_BYTES:
+            kb = size / 1024
+            shown = f"{kb:.0f}" if kb >= GMAIL_CLIP_BYTES / 1024 + 0.5 else f"{kb:.1f}"
+            warnings.append(
+                f"the {language} edition's email.html is {shown} KB: Gmail clips messages over "
+                f'{GMAIL_CLIP_BYTES // 1024} KB (hide the rest behind a "View in browser" link '
+                "or shorten it)"
+            )
+    return warnings
+
+
+def scoped_css(css: str, scope: str) -> str:
+    """`css` applying only inside `scope`: `p` -> `.nl-web p`, `body` -> `.nl-web`."""
+
+    def selector(text: str) -> str:
+        if re.fullmatch(r"from|to|[\d.]+%", text):  # a keyframe, not an element
+            return text
+        element, _, rest = text.partition(" ")
+        return f"{scope} {rest}".strip() if element in ("html", "body") else f"{scope} {text}"
+
+    def rule(match: re.Match) -> str:
+        space, selectors, declarations = match.groups()
+        if selectors.startswith("@"):  # @font-face and the like select nothing
+            return match[0]
+        parts = re.split(r",(?![^()]*\))", selectors)  # not the commas of :is(a, b)
+        return f"{space}{', '.join(selector(part.strip()) for part in parts)} {declarations}"
+
+    return _CSS_RULE.sub(rule, _CSS_COMMENT.sub("", css))
 
 
 def issue_images(issue: Issue) -> dict[str, Path]:

@@ -83,7 +83,7 @@ class EditionView:
     sections: list[SectionView]
     links: list[LinkView]
     web_url: str
-    archive_url: str
+    archive_url: str  # the archive's index in the edition's language
     newsletter: object
     sender: object
     labels: dict[str, str]
@@ -98,18 +98,24 @@ class EditionView:
         return escape(self.labels[name]).format(**parts)
 
     def lang_attrs(self, language: str | None) -> Markup:
-        """` lang="ja" style="font-family:…"` for text in another language, else nothing."""
+        """` lang="ar" dir="rtl" style="font-family:…"` for text in another language, else
+        nothing; `dir` always, as the edition's own direction may not be the text's."""
         if not language or language == self.language:
             return Markup("")
-        return Markup(' lang="{}" style="font-family:{}"').format(language, self.font_for(language))
+        return Markup(' lang="{}" dir="{}" style="font-family:{}"').format(
+            language, text_direction(language), self.font_for(language)
+        )
+
+
+def archive_url(config: Config, language: str) -> str:
+    """The archive's index in a language: the default at `<base_url>`, others at `<lang>/`."""
+    base = config.newsletter.base_url.rstrip("/") + "/"
+    return base if language == config.default_language else f"{base}{language}/"
 
 
 def web_url(config: Config, slug: str, language: str) -> str:
-    """Where the archive publishes an edition: `<slug>/`, other languages `<lang>/<slug>/`."""
-    base = config.newsletter.base_url.rstrip("/") + "/"
-    if language == config.default_language:
-        return f"{base}{slug}/"
-    return f"{base}{language}/{slug}/"
+    """Where the archive publishes an edition: `<slug>/` under its language's index."""
+    return f"{archive_url(config, language)}{slug}/"
 
 
 def image_url(config: Config, slug: str, file: str) -> str:
@@ -144,7 +150,7 @@ def edition_view(
         ],
         links=[LinkView(pick(link.title), link.url) for link in issue.links],
         web_url=web_url(config, issue.slug, language),
-        archive_url=config.newsletter.base_url,
+        archive_url=archive_url(config, language),
         newsletter=masthead,
         sender=config.sender,
         labels=labels,
