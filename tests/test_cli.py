@@ -218,3 +218,21 @@ def test_validate_warns_about_a_language_without_words(run, sample_project, monk
     assert (
         "warning: templates/labels.toml has no [fr] table: the fr edition uses English words"
     ) in result.output
+
+
+def test_validate_warns_when_gmail_would_clip_an_issue(run, sample_project):
+    issue = sample_project / "issues" / "2013-05.yaml"
+    text = issue.read_text(encoding="utf-8")
+    many = "".join(
+        f"      - title: Entry number {n} with a reasonably long title\n"
+        f"        date: 2013-05\n"
+        f"        url: https://example.org/{n}\n"
+        f"        summary: A summary of entry {n}, long enough to weigh something.\n"
+        for n in range(90)
+    )
+    text = text.replace("    entries:\n", "    entries:\n" + many, 1)
+    issue.write_text(text, encoding="utf-8")
+    result = run("validate", cwd=sample_project)
+    assert result.exit_code == 0, result.output
+    assert "warning: issues/2013-05.yaml: the en edition's email.html is " in result.output
+    assert "Gmail clips messages over 102 KB" in result.output

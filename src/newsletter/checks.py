@@ -12,7 +12,7 @@ from .config import ENV_PREFIX, SECRET_VARIABLES, Config, Settings
 from .errors import Problem, ProblemsError
 from .issues import ISSUE_SUFFIXES, display_path, issue_paths, load_issues
 from .model import Issue
-from .render import check_theme, theme_warnings
+from .render import Renderer, check_theme, issue_warnings, theme_warnings
 from .scaffold import STARTER
 
 # Variables that configure the tests or the tooling, not a project.
@@ -29,7 +29,17 @@ def validate_project(
     if problems:
         raise ProblemsError(problems)
     warnings = starter_values_left(config) + unknown_variables(environ) + theme_warnings(config)
-    return issues, warnings
+    return issues, warnings + size_warnings(config, issues)
+
+
+def size_warnings(config: Config, issues: list[Issue]) -> list[str]:
+    """Editions that mail clients would clip, named by their issue file."""
+    renderer = Renderer(config)
+    return [
+        f"{display_path(issue.source)}: {warning}"
+        for issue in issues
+        for warning in issue_warnings(renderer.render(issue))
+    ]
 
 
 def _issue_files(config: Config, paths: list[Path]) -> tuple[list[Path], list[Problem]]:

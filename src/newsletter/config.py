@@ -226,7 +226,7 @@ def load_config(project_dir: Path, environ: Mapping[str, str] | None = None) -> 
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ProblemsError([_toml_syntax_problem(shown, exc)], "config file") from None
+        raise ProblemsError([toml_syntax_problem(shown, exc)], "config file") from None
     locator = _TomlLocator(shown, text)
     problems = [locator(loc, msg, key=True) for loc, msg in _secrets_in_file(data)]
     from_env = _apply_environment(data, environ)
@@ -239,7 +239,7 @@ def load_config(project_dir: Path, environ: Mapping[str, str] | None = None) -> 
     return Config(settings, project_dir, environ)
 
 
-def _toml_syntax_problem(shown: str, exc: tomllib.TOMLDecodeError) -> Problem:
+def toml_syntax_problem(shown: str, exc: tomllib.TOMLDecodeError) -> Problem:
     match = re.search(r"^(.*) \(at line (\d+), column (\d+)\)$", str(exc))
     if not match:
         return Problem(shown, None, None, f"TOML syntax error: {exc}")

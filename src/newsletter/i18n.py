@@ -10,7 +10,7 @@ from pathlib import Path
 from babel import Locale
 from babel.dates import format_date, format_skeleton
 
-from .config import _toml_syntax_problem
+from .config import toml_syntax_problem
 from .errors import Problem, ProblemsError
 from .model import EntryDate
 
@@ -52,7 +52,7 @@ def load_labels(path: Path, shown: str | None = None) -> dict[str, dict[str, str
     except OSError as exc:
         raise ProblemsError([Problem(shown, None, None, f"cannot read: {exc.strerror}")]) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ProblemsError([_toml_syntax_problem(shown, exc)]) from None
+        raise ProblemsError([toml_syntax_problem(shown, exc)]) from None
     for language, table in tables.items():
         if not isinstance(table, dict):
             raise ProblemsError(

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 
-
-def width(text: str) -> int:
-    """Terminal columns `text` takes: East Asian wide and full-width characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+from .plaintext import width  # terminal columns, counting wide characters as two
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: int = 0) -> str:
