@@ -64,6 +64,13 @@ def _no_repeats(codes: list[str]) -> list[str]:
     return codes
 
 
+def _one_line(text: str) -> str:
+    # The sender's name goes into the From header, where a line break would start another.
+    if any(ch in text for ch in "\r\n"):
+        raise ValueError("must be one line")
+    return text
+
+
 Language = Annotated[str, AfterValidator(_check_language)]
 Address = Annotated[str, AfterValidator(_check_address)]
 
@@ -105,7 +112,7 @@ class Masthead:
 
 
 class SenderSettings(Section):
-    name: str = Field(min_length=1)
+    name: Annotated[str, AfterValidator(_one_line)] = Field(min_length=1)
     address: Address
     reply_to: Address | None = None
     postal_address: str = Field(min_length=1)  # CASL and CAN-SPAM require it in every message
