@@ -175,4 +175,4 @@ def test_a_name_in_a_language_the_newsletter_does_not_have(tmp_path):
 
 def test_sender_name_is_one_line(tmp_path):
     text = CONFIG.replace('name = "Test Sender"', 'name = "Test\\nBcc: x@example.org"')
-    assert messages(tmp_path, text) == ["newsletter.toml:7:1: sender.name: must be one line"]
+    assert messages(tmp_path, text) == ["newsletter.toml:8:1: sender.name: must be one line"]
