@@ -236,3 +236,24 @@ def test_validate_warns_when_gmail_would_clip_an_issue(run, sample_project):
     assert result.exit_code == 0, result.output
     assert "warning: issues/2013-05.yaml: the en edition's email.html is " in result.output
     assert "Gmail clips messages over 102 KB" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("",), "error: init needs a folder name\n"),
+        (("x", "--name", ""), "error: the newsletter's name is empty\n"),
+        (("x", "--name", "Two\nlines"), "error: the newsletter's name must be one line\n"),
+    ],
+)
+def test_init_refuses_empty_or_multi_line_input(run, tmp_path, args, message):
+    result = run("init", *args, cwd=tmp_path)
+    assert (result.exit_code, result.output) == (1, message)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_config_that_is_not_utf8(run, tmp_path):
+    (tmp_path / "newsletter.toml").write_bytes(b"\xff\xfe[newsletter]")
+    result = run("validate", cwd=tmp_path)
+    assert result.exit_code == 1
+    assert result.output == "error: newsletter.toml: is not UTF-8 text (invalid start byte)\n"

@@ -176,3 +176,13 @@ def test_a_name_in_a_language_the_newsletter_does_not_have(tmp_path):
 def test_sender_name_is_one_line(tmp_path):
     text = CONFIG.replace('name = "Test Sender"', 'name = "Test\\nBcc: x@example.org"')
     assert messages(tmp_path, text) == ["newsletter.toml:8:1: sender.name: must be one line"]
+
+
+def test_newsletter_name_is_one_line_and_limits_read_plainly(tmp_path):
+    text = CONFIG.replace('name = "Test Newsletter"', 'name = "Two\\nlines"').replace(
+        "port = 587", "port = 70000"
+    )
+    assert messages(tmp_path, text) == [
+        "newsletter.toml:1:1: newsletter: name: must be one line",
+        "newsletter.toml:14:1: smtp.port: 70000 must be less than 65536",
+    ]

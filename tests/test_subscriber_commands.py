@@ -460,3 +460,19 @@ def test_a_new_project_imports_its_sample_list(tmp_path, monkeypatch):
     assert result.stdout == "subscribers/sample.csv: 1 added, 0 updated, 0 unchanged\n"
     assert result.stderr == "created the database newsletter.db\n"
     assert (tmp_path / "letters" / "newsletter.db").is_file()
+
+
+def test_add_needs_a_real_consent_source(tmp_path):
+    from click.testing import CliRunner
+
+    from newsletter.cli import cli
+    from newsletter.scaffold import create_project
+
+    create_project(tmp_path / "p", "Test")
+    result = CliRunner().invoke(
+        cli,
+        ["-p", str(tmp_path / "p"), "subscribers", "add", "z@example.org",
+         "--consent", "express", "--source", "  "],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "Error: Invalid value for --source: say how consent was obtained (CASL)" in result.output

@@ -95,13 +95,15 @@ def cli(ctx: click.Context, project: Path | None) -> None:
 
 
 @cli.command()
-@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("folder", type=click.Path(file_okay=False))
 @click.option("--name", default="My Newsletter", show_default=True, help="The newsletter's name.")
-def init(folder: Path, name: str) -> None:
+def init(folder: str, name: str) -> None:
     """Make a new, working newsletter project in FOLDER."""
     from .scaffold import create_project
 
-    made = create_project(folder, name)
+    if not folder.strip():  # Path("") would be the current folder
+        raise NewsletterError("init needs a folder name")
+    made = create_project(Path(folder), name)
     click.echo(f"Created a newsletter project in {folder}:")
     for path in made:
         click.echo(f"  {path}")

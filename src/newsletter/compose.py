@@ -19,8 +19,11 @@ def new_issue(config: Config, issue_date: dt.date | None = None) -> str:
     path = config.issues_dir / f"{issue_date:%Y-%m}.yaml"
     if path.exists():
         raise NewsletterError(f"{display_path(path)} already exists; pass --date for another month")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(draft_text(config, issue_date, last), encoding="utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(draft_text(config, issue_date, last), encoding="utf-8")
+    except OSError as exc:
+        raise NewsletterError(f"cannot write {display_path(path)}: {exc.strerror}") from None
     return display_path(path)
 
 

@@ -91,9 +91,12 @@ class NewsletterSettings(Section):
     def _translations_match_languages(self) -> NewsletterSettings:
         for key in ("name", "description"):
             value = getattr(self, key)
+            texts = [value] if isinstance(value, str) else list(value.values())
+            if key == "name" and not all(text.strip() for text in texts):
+                raise ValueError("name: is empty: write the newsletter's name")
+            if key == "name" and any(ch in text for text in texts for ch in "\r\n"):
+                raise ValueError("name: must be one line")
             if isinstance(value, str):
-                if key == "name" and not value.strip():
-                    raise ValueError("name: is empty: write the newsletter's name")
                 continue
             unknown = sorted(set(value) - set(self.languages))
             if unknown:
@@ -112,7 +115,7 @@ class Masthead:
 
 
 class SenderSettings(Section):
-    name: Annotated[str, AfterValidator(_one_line)] = Field(min_length=1)
+    name: Annotated[str, AfterValidator(_one_line), Field(min_length=1)]
     address: Address
     reply_to: Address | None = None
     postal_address: str = Field(min_length=1)  # CASL and CAN-SPAM require it in every message
@@ -230,6 +233,8 @@ def load_config(project_dir: Path, environ: Mapping[str, str] | None = None) -> 
         text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise NewsletterError(f"{shown}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise NewsletterError(f"{shown}: is not UTF-8 text ({exc.reason})") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -27,6 +27,10 @@ def default_templates() -> Path:
 
 def create_project(folder: Path, name: str, today: dt.date | None = None) -> list[Path]:
     """Write config, templates, one sample issue and sample subscribers; return what was made."""
+    if not name.strip():
+        raise NewsletterError("the newsletter's name is empty")
+    if "\n" in name or "\r" in name:
+        raise NewsletterError("the newsletter's name must be one line")
     if (folder / "newsletter.toml").exists():
         raise NewsletterError(f"{folder} is already a newsletter project (newsletter.toml exists)")
     today = today or dt.date.today()

@@ -63,6 +63,11 @@ def _message(error: dict[str, Any], loc: Loc, model: type[BaseModel]) -> str:
     shown = _show(error.get("input"))
     if kind in PLAIN_WORDS:
         return f"{where}: {shown} {PLAIN_WORDS[kind]}"
+    if kind in LIMITS:
+        limit = next(iter((error.get("ctx") or {}).values()), "")
+        return f"{where}: {shown} {LIMITS[kind]} {limit}"
+    if kind == "string_too_short":
+        return f"{where}: is empty"
     if kind == "literal_error":
         choices = re.findall(r"'([^']*)'", error["ctx"]["expected"])
         hint = did_you_mean(str(error.get("input")), choices).replace("expected", "use")
@@ -86,6 +91,14 @@ PLAIN_WORDS = {
     "list_type": "must be a list (lines starting with '- ')",
     "dict_type": "must be a mapping of keys to values",
     "model_type": "must be a mapping of keys to values",
+}
+
+
+LIMITS = {
+    "greater_than": "must be more than",
+    "greater_than_equal": "must be at least",
+    "less_than": "must be less than",
+    "less_than_equal": "must be at most",
 }
 
 

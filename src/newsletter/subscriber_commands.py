@@ -160,6 +160,8 @@ def add(project: Project, email: str, consent: str, source: str, **given) -> Non
     from .consent import Consent
 
     _one_line(given["name"], "--name")
+    if not source.strip():
+        raise click.BadParameter("say how consent was obtained (CASL)", param_hint="--source")
     _one_line(source, "--source")
     store = _open(project)
     now = _now()
