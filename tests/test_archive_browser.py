@@ -156,3 +156,19 @@ def test_site_works_when_opened_from_disk(page, site_url, site_folder):
     assert page.url == (site_folder / "ja" / "2013-05" / "index.html").as_uri()
     loaded = page.eval_on_selector_all("img", "imgs => imgs.map(i => i.naturalWidth > 0)")
     assert loaded and all(loaded)
+
+
+def test_a_title_of_one_long_word_does_not_overflow_the_index(browser, tmp_path):
+    project = tmp_path / "project"
+    shutil.copytree(REPO / "tests" / "golden" / "project", project)
+    issue = project / "issues" / "2020-01.yaml"
+    long_word = "Supercalifragilistic" * 12
+    text = issue.read_text(encoding="utf-8").replace("Golden Test Letter, January 2020", long_word)
+    issue.write_text(text, encoding="utf-8")
+    build_archive(load_config(project, {}), tmp_path / "site")
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    page.goto((tmp_path / "site" / "index.html").as_uri())
+    width = page.evaluate("document.documentElement.scrollWidth")
+    context.close()
+    assert width <= 375

@@ -75,7 +75,7 @@ def test_validate_reports_problems_and_exits_1_without_traceback(run, tmp_path):
     issue.write_text(issue.read_text().replace("title:", "titel:", 1), encoding="utf-8")
     result = run("validate", cwd=tmp_path)
     assert result.exit_code == 1
-    assert result.output.splitlines() == [
+    assert [line for line in result.output.splitlines() if not line.startswith("warning")] == [
         f"issues/{issue.name}:2:1: unknown key 'titel'; did you mean 'title'?",
         "1 problem in 1 file",
     ]
@@ -257,3 +257,24 @@ def test_config_that_is_not_utf8(run, tmp_path):
     result = run("validate", cwd=tmp_path)
     assert result.exit_code == 1
     assert result.output == "error: newsletter.toml: is not UTF-8 text (invalid start byte)\n"
+
+
+def test_validate_shows_warnings_with_the_problems(run, tmp_path):
+    run("init", str(tmp_path))
+    (tmp_path / "issues" / "2030-01.yaml").mkdir()
+    result = run("validate", cwd=tmp_path)
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert sum(line.startswith("warning: newsletter.toml:") for line in lines) == 5
+    assert lines[-2:] == [
+        "issues/2030-01.yaml: is a folder, not an issue file",
+        "1 problem in 1 file",
+    ]
+
+
+def test_build_of_a_missing_path_names_only_that_path(run, sample_project):
+    result = run("build", "issues/2099-01.yaml", cwd=sample_project)
+    assert (
+        result.output
+        == "error: no issue 'issues/2099-01.yaml': there is no file issues/2099-01.yaml\n"
+    )

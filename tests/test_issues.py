@@ -134,7 +134,9 @@ def test_hero_image_needs_alt_text(project):
 def test_hero_image_must_exist(project):
     text = GOOD + "hero:\n  image: images/missing.png\n  alt: A banner\n"
     [problem] = problems_in(project, text)
-    assert problem.startswith("14:10: image 'images/missing.png' not found (looked for ")
+    assert problem.startswith(
+        "14:10: hero.image: image 'images/missing.png' not found (looked for "
+    )
 
 
 def test_empty_section_is_an_error(project):
@@ -277,7 +279,7 @@ def test_unquoted_comma_in_a_translation_mapping_gets_a_hint(project):
 )
 def test_hero_image_must_be_an_image_file_inside_the_project(project, image, message):
     text = GOOD + f"hero:\n  image: {image}\n  alt: A banner\n"
-    assert problems_in(project, text) == [f"14:10: {message}"]
+    assert problems_in(project, text) == [f"14:10: hero.image: {message}"]
 
 
 @pytest.mark.parametrize("slug", ["feed.xml", "Spring 2027!", "../up"])
@@ -348,4 +350,26 @@ def test_placeholder_tokens_are_reserved(project):
     text = GOOD.replace("title: Updates", "title: Hello %%NL_EMAIL%%")
     assert problems_in(project, text) == [
         "5:12: sections[0].title: '%%NL_' is reserved for what delivery fills in per subscriber"
+    ]
+
+
+def test_every_bad_link_of_a_summary_is_named_at_once(project):
+    text = GOOD.replace(
+        "        language: ja\n",
+        "        language: ja\n        summary: '[a](javascript:x) [d](data:text/html,x) [ok](https://a.example)'\n",
+    )
+    assert problems_in(project, text) == [
+        "12:18: sections[0].entries[1].summary: links 'javascript:x', 'data:text/html,x' are "
+        "not allowed: links must be http, https or mailto URLs"
+    ]
+
+
+def test_an_image_outside_the_project_is_reported_with_other_mistakes(project):
+    text = GOOD.replace("status: ready", "status: redy") + (
+        "hero:\n  image: ../../../etc/passwd\n  alt: A banner\n"
+    )
+    assert problems_in(project, text) == [
+        "3:9: status: 'redy' is not allowed; did you mean 'ready'?",
+        "14:10: hero.image: '../../../etc/passwd' is outside the project: images are published "
+        "with the archive",
     ]

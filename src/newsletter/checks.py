@@ -9,27 +9,29 @@ from pathlib import Path
 from string import Template
 
 from .config import ENV_PREFIX, SECRET_VARIABLES, Config, Settings
-from .errors import Problem, ProblemsError
+from .errors import Problem
 from .issues import ISSUE_SUFFIXES, display_path, issue_paths, load_issues
 from .model import Issue
 from .render import Renderer, check_theme, issue_warnings, theme_warnings
 from .scaffold import STARTER
 
+FOLDER_NOT_ISSUE = "is a folder, not an issue file"
 # Variables that configure the tests or the tooling, not a project.
 OTHER_VARIABLES = ("NEWSLETTER_TEST_",)
 
 
 def validate_project(
     config: Config, paths: list[Path], environ: Mapping[str, str]
-) -> tuple[list[Issue], list[str]]:
-    """Check the issues (all, or `paths`); return them and warnings, or raise ProblemsError."""
+) -> tuple[list[Issue], list[Problem], list[str]]:
+    """Check the issues (all, or `paths`) and the theme: the valid issues, every problem, and
+    the warnings (which are shown whether or not there are problems)."""
     files, problems = _issue_files(config, paths)
     issues, found = load_issues(files, config)
     problems += found + check_theme(config)
-    if problems:
-        raise ProblemsError(problems)
     warnings = starter_values_left(config) + unknown_variables(environ) + theme_warnings(config)
-    return issues, warnings + size_warnings(config, issues)
+    if not problems:
+        warnings += size_warnings(config, issues)
+    return issues, problems, warnings
 
 
 def size_warnings(config: Config, issues: list[Issue]) -> list[str]:
@@ -44,10 +46,19 @@ def size_warnings(config: Config, issues: list[Issue]) -> list[str]:
 
 def _issue_files(config: Config, paths: list[Path]) -> tuple[list[Path], list[Problem]]:
     if not paths:
-        return issue_paths(config), []
+        folders = [p for p in config.issues_dir.glob("*") if p.suffix in ISSUE_SUFFIXES]
+        return issue_paths(config), [
+            Problem(display_path(p), None, None, FOLDER_NOT_ISSUE)
+            for p in sorted(folders)
+            if p.is_dir()
+        ]
     files, problems = [], []
     for path in paths:
-        if path.is_dir():
+        if path.is_dir() and path.suffix in ISSUE_SUFFIXES:
+            problems.append(
+                Problem(display_path(path), None, None, "is a folder, not an issue file")
+            )
+        elif path.is_dir():
             files += sorted(p for p in path.iterdir() if p.suffix in ISSUE_SUFFIXES)
         elif path.name == "newsletter.toml":
             continue  # the config is always checked

@@ -118,13 +118,13 @@ def validate(project: Project, paths: tuple[Path, ...], strict: bool) -> None:
     """Check the config and the issues (default: all of them); report every mistake."""
     from .checks import validate_project
 
-    try:
-        issues, warnings = validate_project(project.config, list(paths), os.environ)
-    except ProblemsError as exc:
-        exc.consequence = ""  # validate never writes anything
-        raise
+    issues, problems, warnings = validate_project(project.config, list(paths), os.environ)
     for warning in warnings:
         click.secho(f"warning: {warning}", fg="yellow", err=True)
+    if problems:
+        error = ProblemsError(problems)
+        error.consequence = ""  # validate never writes anything
+        raise error
     ready = sum(issue.is_ready for issue in issues)
     click.secho(
         f"ok: newsletter.toml and {plural(len(issues), 'issue')} "

@@ -27,7 +27,6 @@ log = logging.getLogger(__name__)
 
 MONTH_FILE = re.compile(r"^(\d{4})-(\d{2})$")
 ISSUE_SUFFIXES = (".yaml", ".yml")
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 
 
 @dataclass
@@ -61,7 +60,12 @@ def read_issue_file(path: Path, config: Config) -> IssueFile:
         return result
     result.declared_ready = doc.data.get("status") == "ready"
     data = {"slug": path.stem, **doc.data}
-    context = {"languages": config.languages, "all_languages": _all_languages(config)}
+    context = {
+        "languages": config.languages,
+        "all_languages": _all_languages(config),
+        "issue_dir": path.parent,
+        "project_dir": config.project_dir,
+    }
     try:
         issue = Issue.model_validate(data, context=context)
     except ValidationError as exc:
@@ -136,6 +140,8 @@ def issue_file(config: Config, name: str) -> Path:
     slug_file = config.issues_dir / f"{name}.yaml"
     if slug_file.is_file():
         return slug_file
+    if path.suffix or len(path.parts) > 1:  # a path, not a slug
+        raise NewsletterError(f"no issue '{name}': there is no file {name}")
     raise NewsletterError(
         f"no issue '{name}': there is no file {name} nor {display_path(slug_file)}"
     )
@@ -176,22 +182,4 @@ def _check_file(issue: Issue, path: Path, doc: Document, config: Config) -> list
     if issue.slug in config.languages:
         message = f"slug '{issue.slug}' is a language code: the archive uses it for a folder"
         problems.append(doc.problem(("slug",), message))
-    if issue.hero and issue.hero.image:
-        problem = _image_problem(issue.hero.image, path, config)
-        if problem:
-            problems.append(doc.problem(("hero", "image"), problem))
     return problems
-
-
-def _image_problem(image: str, issue_path: Path, config: Config) -> str | None:
-    """Why an issue's image cannot be published, or None when it can."""
-    if re.match(r"^[a-z][a-z0-9+.-]*:", image, re.I):
-        return f"'{image}' is a URL: an image must be a file in the project, such as images/x.png"
-    path = (issue_path.parent / image).resolve()
-    if not path.is_relative_to(config.project_dir.resolve()):
-        return f"'{image}' is outside the project: images are published with the archive"
-    if path.suffix.lower() not in IMAGE_SUFFIXES:
-        return f"'{image}' is not an image file ({', '.join(IMAGE_SUFFIXES)})"
-    if not path.is_file():
-        return f"image '{image}' not found (looked for {display_path(path)})"
-    return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 from typing import Annotated, Any, Literal, NamedTuple
 from urllib.parse import urlsplit
 
@@ -19,6 +20,9 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from .errors import display_path
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 PLACEHOLDER_MARK = "%%NL_"  # the prefix of placeholders.PLACEHOLDERS' tokens
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 URL_SCHEMES = ("http", "https", "mailto")
@@ -189,16 +193,24 @@ _MARKDOWN_LINK = re.compile(
 def _to_markdown(value: Any, info: ValidationInfo) -> Text:
     text = _to_text(value, info, one_line=False)
     for language, markdown in text.items():
-        for match in _MARKDOWN_LINK.finditer(markdown):
-            target = match[1] or match[2]
-            try:
-                _check_url(target)
-            except PydanticCustomError as exc:
-                key = {} if language == "*" else {"key": language}
-                raise PydanticCustomError(
-                    "markdown_link", "link {message}", {"message": exc.message(), **key}
-                ) from None
+        bad = [t for m in _MARKDOWN_LINK.finditer(markdown) if not _allowed(t := m[1] or m[2])]
+        if bad:
+            key = {} if language == "*" else {"key": language}
+            links = ", ".join(f"'{target}'" for target in bad)
+            raise PydanticCustomError(
+                "markdown_link",
+                "{links} not allowed: links must be http, https or mailto URLs",
+                {"links": (f"link {links} is" if len(bad) == 1 else f"links {links} are"), **key},
+            )
     return text
+
+
+def _allowed(target: str) -> bool:
+    try:
+        _check_url(target)
+    except PydanticCustomError:
+        return False
+    return True
 
 
 def _check_slug(value: str) -> str:
@@ -253,14 +265,35 @@ class Hero(Strict):
     credit: LocalText | None = None
 
     @model_validator(mode="after")
-    def _image_needs_alt(self) -> Hero:
-        if self.image and not (self.alt and any(v.strip() for v in self.alt.values())):
+    def _image_can_be_published(self, info: ValidationInfo) -> Hero:
+        if not self.image:
+            return self
+        if not (self.alt and any(v.strip() for v in self.alt.values())):
             raise PydanticCustomError(
                 "hero_alt",
                 "an image needs alt text ('alt') for readers who cannot see it",
                 {"key": "image"},
             )
+        folders = info.context or {}
+        if "issue_dir" in folders:
+            why = image_problem(self.image, folders["issue_dir"], folders["project_dir"])
+            if why:
+                raise PydanticCustomError("hero_image", "{why}", {"why": why, "key": "image"})
         return self
+
+
+def image_problem(image: str, issue_dir: Path, project_dir: Path) -> str | None:
+    """Why an issue's image cannot be published with the archive, or None when it can."""
+    if re.match(r"^[a-z][a-z0-9+.-]*:", image, re.I):
+        return f"'{image}' is a URL: an image must be a file in the project, such as images/x.png"
+    path = (issue_dir / image).resolve()
+    if not path.is_relative_to(project_dir.resolve()):
+        return f"'{image}' is outside the project: images are published with the archive"
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
+        return f"'{image}' is not an image file ({', '.join(IMAGE_SUFFIXES)})"
+    if not path.is_file():
+        return f"image '{image}' not found (looked for {display_path(path)})"
+    return None
 
 
 class Link(Strict):
