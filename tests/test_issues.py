@@ -373,3 +373,9 @@ def test_an_image_outside_the_project_is_reported_with_other_mistakes(project):
         "14:10: hero.image: '../../../etc/passwd' is outside the project: images are published "
         "with the archive",
     ]
+
+
+def test_a_control_character_is_located(project):
+    assert problems_in(project, "title: a\x00b\n") == [
+        "1:9: a character YAML does not allow: U+0000 (a control character)"
+    ]

@@ -63,6 +63,12 @@ def parse(text: str, display: str) -> tuple[Document | None, list[Problem]]:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         return None, [_syntax_problem(display, exc)]
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        message = f"a character YAML does not allow: U+{code:04X} (a control character)"
+        return None, [Problem(display, line, col, message)]
     except yaml.YAMLError as exc:
         return None, [Problem(display, None, None, f"YAML error: {exc}")]
     doc = Document(display, None)
