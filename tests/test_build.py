@@ -122,3 +122,14 @@ def test_a_new_project_builds_with_the_default_theme(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     html = next(Path("out").glob("*/en/email.html")).read_text()
     assert "Lab News" in html and "<img" not in html  # the starter issue has no image
+
+
+def test_an_image_the_issue_no_longer_uses_is_removed(run, sample_project):
+    run("build", "2013-05", "--out", "out")
+    issue = sample_project / "issues" / "2013-05.yaml"
+    issue.write_text(
+        issue.read_text(encoding="utf-8").replace("banner-space", "banner-cooperation")
+    )
+    run("build", "2013-05", "--out", "out")
+    images = sample_project / "out" / "2013-05" / "en" / "images"
+    assert sorted(p.name for p in images.iterdir()) == ["banner-cooperation.png"]

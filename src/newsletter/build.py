@@ -40,6 +40,7 @@ def build_issue(
                 written.append(folder / name)
             for file, source in rendered.images.items():
                 copy_if_changed(source, folder / WEB_IMAGES / file)
+            remove_other_files(folder / WEB_IMAGES, keep=set(rendered.images))
     except OSError as exc:
         where = display_path(Path(exc.filename)) if exc.filename else display_path(out_dir)
         raise NewsletterError(f"cannot write {where}: {exc.strerror or exc}") from None
@@ -62,3 +63,11 @@ def copy_if_changed(source: Path, target: Path) -> None:
         return
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(source, target)
+
+
+def remove_other_files(folder: Path, keep: set[str]) -> None:
+    """Images the issue no longer uses go, so web.html shows what the issue says."""
+    if folder.is_dir():
+        for path in folder.iterdir():
+            if path.is_file() and path.name not in keep:
+                path.unlink()
