@@ -186,3 +186,20 @@ def test_newsletter_name_is_one_line_and_limits_read_plainly(tmp_path):
         "newsletter.toml:1:1: newsletter: name: must be one line",
         "newsletter.toml:14:1: smtp.port: 70000 must be less than 65536",
     ]
+
+
+def test_sender_name_per_language(tmp_path):
+    text = CONFIG.replace(
+        'name = "Test Sender"', 'name = { en = "Test Sender", ja = "テスト送信者" }'
+    )
+    config = load_config(write(tmp_path, text), {})
+    assert config.sender_in("ja").name == "テスト送信者"
+    assert config.sender_in("en").name == "Test Sender"
+    assert config.sender_in("ja").postal_address == "1 Test Street, Ottawa"
+
+
+def test_sender_name_in_a_language_the_newsletter_does_not_have(tmp_path):
+    text = CONFIG.replace('name = "Test Sender"', 'name = { en = "Test Sender", fr = "Essai" }')
+    assert messages(tmp_path, text) == [
+        "newsletter.toml: sender.name: 'fr' is not one of the languages"
+    ]

@@ -136,7 +136,7 @@ def test_long_names_and_a_long_domain_are_encoded_and_come_back_intact(sample_pr
     assert all(len(line) <= MAX_LINE_LENGTH for line in raw.split(b"\r\n"))
     parsed = BytesParser(policy=policy.default).parsebytes(raw)
     assert parsed["To"].addresses[0].display_name == name
-    assert parsed["From"].addresses[0].display_name == config.sender.name
+    assert parsed["From"].addresses[0].display_name == "在カナダ日本国大使館 科学技術班"
     assert parsed["From"].addresses[0].addr_spec == f"science@{domain}"
     message_id = parsed["Message-ID"]
     assert message_id.startswith("<") and message_id.endswith(f"@{domain}>")

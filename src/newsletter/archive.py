@@ -97,7 +97,7 @@ class SiteBuilder:
             "dir": text_direction(language),
             "labels": labels,
             "newsletter": self.config.masthead(language),
-            "sender": self.config.sender,
+            "sender": self.config.sender_in(language),
             "css": relative(path, "site.css"),
             "feed": relative(path, feed),
             "home": relative(path, page_path(language, self.default)),

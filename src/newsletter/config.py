@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from babel import Locale, UnknownLocaleError
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .database_url import check_database_url, has_password
 from .errors import NewsletterError, Problem, ProblemsError, display_path
@@ -115,7 +123,17 @@ class Masthead:
 
 
 class SenderSettings(Section):
-    name: Annotated[str, AfterValidator(_one_line), Field(min_length=1)]
+    name: str | dict[str, str]  # one name, or one per language
+
+    @field_validator("name")
+    @classmethod
+    def _names_are_one_line(cls, name: str | dict[str, str]) -> str | dict[str, str]:
+        for text in [name] if isinstance(name, str) else name.values():
+            if not text.strip():
+                raise ValueError("is empty: write who sends the newsletter")
+            _one_line(text)  # it goes into the From header
+        return name
+
     address: Address
     reply_to: Address | None = None
     postal_address: str = Field(min_length=1)  # CASL and CAN-SPAM require it in every message
@@ -150,6 +168,17 @@ class Settings(BaseModel):
     delivery: DeliverySettings = DeliverySettings()
     smtp: SmtpSettings = SmtpSettings()
 
+    @model_validator(mode="after")
+    def _sender_names_match_languages(self) -> Settings:
+        names, languages = self.sender.name, self.newsletter.languages
+        if isinstance(names, dict):
+            unknown = sorted(set(names) - set(languages))
+            if unknown:
+                raise ValueError(f"sender.name: '{unknown[0]}' is not one of the languages")
+            if languages[0] not in names:
+                raise ValueError(f"sender.name: gives no '{languages[0]}' name, the default")
+        return self
+
 
 class Config:
     """Validated settings of one project, with its folder and its secrets."""
@@ -180,6 +209,14 @@ class Config:
             return value.get(language) or value[self.default_language]
 
         return Masthead(pick(newsletter.name), pick(newsletter.description))
+
+    def sender_in(self, language: str) -> SenderSettings:
+        """The sender's settings with the name in `language` (or the default language's)."""
+        sender = self.settings.sender
+        if isinstance(sender.name, str):
+            return sender
+        name = sender.name.get(language) or sender.name[self.default_language]
+        return sender.model_copy(update={"name": name})
 
     @property
     def subscribe_url(self) -> str:

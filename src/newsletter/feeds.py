@@ -24,7 +24,7 @@ def atom_feed(config: Config, rendered: list[RenderedIssue], language: str, path
     masthead = config.masthead(language)
     feed.title(masthead.name)
     feed.subtitle(masthead.description or masthead.name)
-    feed.author({"name": config.sender.name})
+    feed.author({"name": config.sender_in(language).name})
     feed.link(href=f"{base}{path}", rel="self")
     feed.link(href=feed.id(), rel="alternate")
     feed.language(language)

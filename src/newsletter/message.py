@@ -56,7 +56,7 @@ def build_message(
     message_id: str | None = None,
 ) -> EmailMessage:
     """A complete multipart/alternative message (text + HTML, UTF-8) for one recipient."""
-    sender = config.sender
+    sender = config.sender_in(edition.language)
     domain = sender.address.rpartition("@")[2]
     ascii_only = sender.address.isascii() and recipient.email.isascii()
     # SMTPUTF8 (RFC 6531/6532) only when an address needs it; else RFC 2047 encoded words.

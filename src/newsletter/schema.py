@@ -73,6 +73,8 @@ def _message(error: dict[str, Any], loc: Loc, model: type[BaseModel]) -> str:
         hint = did_you_mean(str(error.get("input")), choices).replace("expected", "use")
         return f"{where}: {shown} is not allowed{hint}"
     message = error["msg"].removeprefix("Value error, ")
+    if not where:  # a check of the whole file: its message names the keys
+        return message
     if kind.startswith(("string_", "int_", "bool_", "list_", "dict_", "model_", "literal")):
         message = f"{message}, got {_show(error.get('input'))}"
     return f"{where}: {message}"

@@ -152,7 +152,7 @@ def edition_view(
         web_url=web_url(config, issue.slug, language),
         archive_url=archive_url(config, language),
         newsletter=masthead,
-        sender=config.sender,
+        sender=config.sender_in(language),
         labels=labels,
         fonts=fonts,
     )
