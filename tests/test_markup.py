@@ -33,3 +33,9 @@ def test_plain_text_keeps_link_targets():
 
 def test_japanese_and_emoji_survive():
     assert markdown_html('日本語 🚀 "quotes"') == '<p>日本語 🚀 "quotes"</p>'
+
+
+def test_bare_web_addresses_become_links_but_other_schemes_do_not():
+    html = markdown_html("See https://www.jst.go.jp/ and ftp://files.example.org/x")
+    assert '<a href="https://www.jst.go.jp/" rel="noopener">https://www.jst.go.jp/</a>' in html
+    assert 'href="ftp:' not in html

@@ -16,8 +16,10 @@ ALLOWED_TAGS = {"p", "a", "em", "strong", "code", "br", "ul", "ol", "li", "block
 
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
-    # "html": False makes markdown-it escape any raw HTML an editor writes.
-    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    # "html": False makes markdown-it escape any raw HTML an editor writes; linkify turns a
+    # bare https://... into a link, as mail programs do (nh3 below drops other schemes).
+    options = {"html": False, "linkify": True, "typographer": False}
+    return MarkdownIt("commonmark", options).enable("linkify")
 
 
 def markdown_html(text: str | None) -> Markup:
