@@ -186,6 +186,7 @@ class Config:
     def __init__(self, settings: Settings, project_dir: Path, environ: Mapping[str, str]):
         self.settings = settings
         self.project_dir = project_dir
+        self._senders: dict[str, SenderSettings] = {}
         self.smtp_password = environ.get(f"{ENV_PREFIX}SMTP_PASSWORD", "")
         self.secret_key = environ.get(f"{ENV_PREFIX}SECRET_KEY", "")
 
@@ -212,11 +213,14 @@ class Config:
 
     def sender_in(self, language: str) -> SenderSettings:
         """The sender's settings with the name in `language` (or the default language's)."""
-        sender = self.settings.sender
-        if isinstance(sender.name, str):
-            return sender
-        name = sender.name.get(language) or sender.name[self.default_language]
-        return sender.model_copy(update={"name": name})
+        # Delivery asks once per message: make each language's copy once.
+        if language not in self._senders:
+            sender = self.settings.sender
+            if not isinstance(sender.name, str):
+                name = sender.name.get(language) or sender.name[self.default_language]
+                sender = sender.model_copy(update={"name": name})
+            self._senders[language] = sender
+        return self._senders[language]
 
     @property
     def subscribe_url(self) -> str:

@@ -20,7 +20,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from .errors import display_path
+from .errors import describe_value, display_path
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 PLACEHOLDER_MARK = "%%NL_"  # the prefix of placeholders.PLACEHOLDERS' tokens
@@ -56,7 +56,7 @@ def _to_text(value: Any, info: ValidationInfo, *, one_line: bool = True) -> Text
             "text_type",
             "{got} is not text: write text (in quotes if it looks like a number or a date), "
             "or one text per language such as {en: ..., ja: ...}",
-            {"got": _describe(value)},
+            {"got": describe_value(value)},
         )
     languages = (info.context or {}).get("languages")
     for key in value:
@@ -83,7 +83,7 @@ def _check_piece(key: str, item: Any, one_line: bool) -> str:
         raise PydanticCustomError(
             "text_type",
             "{got} is not text: write text, in quotes if it looks like a number or a date",
-            {**where, "got": _describe(item)},
+            {**where, "got": describe_value(item)},
         )
     text = item.strip()
     if not text:
@@ -100,14 +100,6 @@ def _check_piece(key: str, item: Any, one_line: bool) -> str:
             {**where, "mark": PLACEHOLDER_MARK},
         )
     return text
-
-
-def _describe(value: Any) -> str:
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return repr(value) if not isinstance(value, str) else f"'{value}'"
 
 
 LocalText = Annotated[Text, PlainValidator(_to_text)]

@@ -38,7 +38,7 @@ def preview_path(config: Config, name: str | None) -> Path:
         paths = issue_paths(config)
         if not paths:
             raise NewsletterError(
-                f"no issue in {config.issues_dir}; write one with `newsletter new`"
+                f"no issue in {display_path(config.issues_dir)}/; write one with `newsletter new`"
             )
         return paths[-1]
     # An issue with mistakes is previewed all the same: the page shows them until fixed.

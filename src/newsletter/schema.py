@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import Problem
+from .errors import Problem, describe_value
 from .yamlsource import Loc
 
 # (loc, key=True?) -> Problem: a Document.problem, or the config's TOML locator.
@@ -60,7 +60,7 @@ def _message(error: dict[str, Any], loc: Loc, model: type[BaseModel]) -> str:
         return f"{where}: has no value"
     if kind == "too_short" and error["ctx"].get("min_length") == 1:
         return f"{where}: needs at least one item"
-    shown = _show(error.get("input"))
+    shown = describe_value(error.get("input"))
     if kind in PLAIN_WORDS:
         return f"{where}: {shown} {PLAIN_WORDS[kind]}"
     if kind in LIMITS:
@@ -76,7 +76,7 @@ def _message(error: dict[str, Any], loc: Loc, model: type[BaseModel]) -> str:
     if not where:  # a check of the whole file: its message names the keys
         return message
     if kind.startswith(("string_", "int_", "bool_", "list_", "dict_", "model_", "literal")):
-        message = f"{message}, got {_show(error.get('input'))}"
+        message = f"{message}, got {describe_value(error.get('input'))}"
     return f"{where}: {message}"
 
 
@@ -115,14 +115,6 @@ def dotted(loc: Loc) -> str:
 def did_you_mean(word: str, choices: list[str]) -> str:
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else f"; expected one of: {', '.join(choices)}"
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return repr(value) if not isinstance(value, str) else f"'{value}'"
 
 
 def _field_names(model: type[BaseModel], loc: Loc) -> list[str]:
