@@ -30,10 +30,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from newsletter.archive import build_archive  # noqa: E402
-from newsletter.build import build_issue  # noqa: E402
 from newsletter.config import load_config  # noqa: E402
 from newsletter.issues import find_issue, load_project_issues  # noqa: E402
-from newsletter.message import Recipient, build_message  # noqa: E402
+from newsletter.mail import Recipient, build_message  # noqa: E402
+from newsletter.preview import build_issue  # noqa: E402
 from newsletter.render import Renderer  # noqa: E402
 
 NODE_DIR = REPO / "build" / "bench-node"

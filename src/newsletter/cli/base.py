@@ -1,0 +1,77 @@
+"""What every command group shares: the project it acts on, and how failures are printed."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from newsletter.config import Config, find_project, load_config
+from newsletter.core import NewsletterError, ProblemsError
+
+
+class Project:
+    """The project the command acts on, loaded on first use (`init` needs none)."""
+
+    def __init__(self, folder: Path | None):
+        self.folder = folder
+        self._config: Config | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            if self.folder and not self.folder.is_dir():
+                raise NewsletterError(f"the project folder {self.folder} does not exist")
+            root = find_project(self.folder or Path.cwd())
+            self._config = load_config(root, os.environ)
+        return self._config
+
+
+class FullHelpGroup(click.Group):
+    """Lists each command with its whole first sentence, wrapped, instead of cutting it off."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [
+            (name, command.get_short_help_str(limit=200))
+            for name in self.list_commands(ctx)
+            if (command := self.get_command(ctx, name)) is not None and not command.hidden
+        ]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+class NewsletterGroup(FullHelpGroup):
+    """Turns expected failures into a message and exit 1; unexpected ones keep their traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ProblemsError as exc:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            click.secho(exc.summary(), fg="red", err=True)
+            sys.exit(1)
+        except NewsletterError as exc:
+            click.secho(f"error: {exc}", fg="red", err=True)
+            sys.exit(1)
+
+
+class WarningHandler(logging.Handler):
+    """Library warnings (a skipped draft, ...) as `warning: ...` lines on stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.secho(f"warning: {record.getMessage()}", fg="yellow", err=True)
+
+
+def show_warnings() -> None:
+    logger = logging.getLogger("newsletter")
+    if not any(isinstance(h, WarningHandler) for h in logger.handlers):
+        logger.addHandler(WarningHandler(logging.WARNING))
+        logger.propagate = False
+
+
+pass_project = click.make_pass_decorator(Project)

@@ -1,0 +1,23 @@
+"""The project's settings: the schema, loading with NEWSLETTER_* overrides, database URLs,
+and `urls`, where every public URL and route is made."""
+
+from . import urls
+from .database_url import hide_password
+from .loading import CONFIG_FILE, find_project, load_config, toml_syntax_problem
+from .project import ENV_PREFIX, Config
+from .settings import SECRET_VARIABLES, Masthead, SenderSettings, Settings
+
+__all__ = [
+    "CONFIG_FILE",
+    "ENV_PREFIX",
+    "SECRET_VARIABLES",
+    "Config",
+    "Masthead",
+    "SenderSettings",
+    "Settings",
+    "find_project",
+    "hide_password",
+    "load_config",
+    "toml_syntax_problem",
+    "urls",
+]

@@ -1,0 +1,142 @@
+"""Reading `newsletter.toml`, overridden by NEWSLETTER_<SECTION>_<KEY>.
+
+Secrets are read only from the environment. The environment is passed in (never read at
+import time) so that tests can hand over a plain dict.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from newsletter.core import (
+    Language,
+    NewsletterError,
+    Problem,
+    ProblemsError,
+    display_path,
+    problems_from,
+)
+
+from .database_url import has_password
+from .project import ENV_PREFIX, Config
+from .settings import SECRET_VARIABLES, Settings
+
+CONFIG_FILE = "newsletter.toml"
+
+
+def find_project(start: Path) -> Path:
+    """The nearest folder at or above `start` holding newsletter.toml (as git finds .git)."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_FILE).is_file():
+            return folder
+    raise NewsletterError(
+        f"no {CONFIG_FILE} in {start} or any folder above it; "
+        "run `newsletter init DIR` to make a project, or pass --project DIR"
+    )
+
+
+def load_config(project_dir: Path, environ: Mapping[str, str] | None = None) -> Config:
+    """Read and validate the project's newsletter.toml; raise ProblemsError on mistakes."""
+    environ = os.environ if environ is None else environ
+    path = project_dir / CONFIG_FILE
+    shown = display_path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise NewsletterError(f"{shown}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise NewsletterError(f"{shown}: is not UTF-8 text ({exc.reason})") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProblemsError([toml_syntax_problem(shown, exc)], "config file") from None
+    locator = _TomlLocator(shown, text)
+    problems = [locator(loc, msg, key=True) for loc, msg in _secrets_in_file(data)]
+    from_env = _apply_environment(data, environ)
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        problems += [_from_env(p, from_env) for p in problems_from(exc, Settings, locator)]
+    if problems:
+        raise ProblemsError(problems, "config file")
+    return Config(settings, project_dir, environ)
+
+
+def toml_syntax_problem(shown: str, exc: tomllib.TOMLDecodeError) -> Problem:
+    match = re.search(r"^(.*) \(at line (\d+), column (\d+)\)$", str(exc))
+    if not match:
+        return Problem(shown, None, None, f"TOML syntax error: {exc}")
+    message, line, col = match.groups()
+    return Problem(shown, int(line), int(col), f"TOML syntax error: {message}")
+
+
+def _secrets_in_file(data: dict) -> list[tuple[tuple[str, ...], str]]:
+    """Secret keys written in the file, in any section: reported, then dropped."""
+    found = []
+    for variable, key in SECRET_VARIABLES.items():
+        for section, table in data.items():
+            if isinstance(table, dict) and key in table:
+                message = f"secrets are not read from files: remove '{key}' and set {variable}"
+                found.append(((section, key), message))
+                del table[key]
+    database = data.get("database")
+    if isinstance(database, dict) and has_password(str(database.get("url", ""))):
+        message = f"put the database URL with its password in {ENV_PREFIX}DATABASE_URL"
+        found.append((("database", "url"), f"secrets are not read from files: {message}"))
+        del database["url"]
+    return found
+
+
+def _apply_environment(data: dict, environ: Mapping[str, str]) -> dict[tuple, str]:
+    """Overlay NEWSLETTER_<SECTION>_<KEY> variables; return which locations they set."""
+    applied = {}
+    for section_name, field in Settings.model_fields.items():
+        for key, key_field in field.annotation.model_fields.items():
+            variable = f"{ENV_PREFIX}{section_name}_{key}".upper()
+            if variable not in environ:
+                continue
+            value: object = environ[variable]
+            if key_field.annotation == list[Language]:
+                value = [part.strip() for part in str(value).split(",") if part.strip()]
+            table = data.setdefault(section_name, {})
+            if isinstance(table, dict):  # else validation reports the section itself
+                table[key] = value
+            applied[(section_name, key)] = variable
+    return applied
+
+
+def _from_env(problem: Problem, from_env: dict[tuple, str]) -> Problem:
+    for (section, key), variable in from_env.items():
+        if re.match(rf"{section}\.{key}[:\[]", problem.message):
+            message = problem.message.split(": ", 1)[1]
+            return Problem(f"environment variable {variable}", None, None, message)
+    return problem
+
+
+class _TomlLocator:
+    """Finds the line of `[section]` / `key = ...` in the TOML text (tomllib keeps no marks)."""
+
+    def __init__(self, shown: str, text: str):
+        self.shown = shown
+        self.positions: dict[tuple, tuple[int, int]] = {}
+        table: tuple[str, ...] = ()
+        for number, line in enumerate(text.splitlines(), start=1):
+            stripped = line.strip()
+            if header := re.match(r"^\[\s*([A-Za-z0-9_.\-]+)\s*\]", stripped):
+                table = tuple(header.group(1).split("."))
+                self.positions.setdefault(table, (number, line.index("[") + 1))
+            elif key := re.match(r"^\s*([A-Za-z0-9_\-]+)\s*=", line):
+                self.positions.setdefault((*table, key.group(1)), (number, key.start(1) + 1))
+
+    def __call__(self, loc: tuple, message: str, *, key: bool = False) -> Problem:
+        for end in range(len(loc), 0, -1):
+            if loc[:end] in self.positions:
+                return Problem(self.shown, *self.positions[loc[:end]], message)
+        return Problem(self.shown, None, None, message)

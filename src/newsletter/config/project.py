@@ -1,0 +1,77 @@
+"""One project: its validated settings, its folder, and its secrets from the environment."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from newsletter.core import pick_language
+
+from .database_url import sqlalchemy_url
+from .settings import Masthead, SenderSettings, Settings
+
+ENV_PREFIX = "NEWSLETTER_"
+
+
+class Config:
+    """Validated settings of one project, with its folder and its secrets."""
+
+    def __init__(self, settings: Settings, project_dir: Path, environ: Mapping[str, str]):
+        self.settings = settings
+        self.project_dir = project_dir
+        self._senders: dict[str, SenderSettings] = {}
+        self.smtp_password = environ.get(f"{ENV_PREFIX}SMTP_PASSWORD", "")
+        self.secret_key = environ.get(f"{ENV_PREFIX}SECRET_KEY", "")
+
+    @property
+    def languages(self) -> list[str]:
+        return self.settings.newsletter.languages
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0]
+
+    @property
+    def timezone(self) -> str:
+        return self.settings.newsletter.timezone
+
+    def in_language(self, value: str | dict[str, str], language: str) -> str:
+        """A setting given once or per language, as the `language` edition takes it."""
+        if isinstance(value, str):
+            return value
+        return value[pick_language(value, language, self.default_language)]
+
+    def masthead(self, language: str) -> Masthead:
+        newsletter = self.settings.newsletter
+        return Masthead(
+            self.in_language(newsletter.name, language),
+            self.in_language(newsletter.description, language),
+        )
+
+    def sender_in(self, language: str) -> SenderSettings:
+        """The sender's settings with the name in `language` (or the default language's)."""
+        # Delivery asks once per message: make each language's copy once.
+        if language not in self._senders:
+            sender = self.settings.sender
+            if not isinstance(sender.name, str):
+                name = self.in_language(sender.name, language)
+                sender = sender.model_copy(update={"name": name})
+            self._senders[language] = sender
+        return self._senders[language]
+
+    @property
+    def issues_dir(self) -> Path:
+        return self.project_dir / "issues"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.project_dir / "templates"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.project_dir / self.settings.delivery.outbox
+
+    @property
+    def database_url(self) -> str:
+        """The SQLAlchemy URL: SQLite paths made absolute, PostgreSQL through psycopg 3."""
+        return sqlalchemy_url(self.settings.database.url, self.project_dir)

@@ -1,0 +1,62 @@
+"""What every stage shares: errors worded for people, YAML with positions, text rules,
+language fallback, and the field types of settings and issue files."""
+
+from .addresses import InvalidAddress, address_hashes, address_key
+from .errors import NewsletterError, Problem, ProblemsError, reading_order
+from .fields import (
+    URL_SCHEMES,
+    EmailAddress,
+    Language,
+    OneLine,
+    Timezone,
+    Url,
+    WebUrl,
+    check_one_line,
+    check_url,
+    check_web_url,
+)
+from .languages import base_language, language_fallbacks, pick_language
+from .text import HAS_LINE_BREAK, multiline_problem, one_line_problem, width
+from .validation import Locate, dotted, problems_from
+from .wording import describe_value, did_you_mean, display_path, plural
+from .yamlsource import Document, Loc, load_yaml, parse_yaml
+from .yamlsource import compose as compose_yaml
+
+__all__ = [
+    "HAS_LINE_BREAK",
+    "URL_SCHEMES",
+    "Document",
+    "EmailAddress",
+    "InvalidAddress",
+    "Language",
+    "Loc",
+    "Locate",
+    "NewsletterError",
+    "OneLine",
+    "Problem",
+    "ProblemsError",
+    "Timezone",
+    "Url",
+    "WebUrl",
+    "address_hashes",
+    "address_key",
+    "base_language",
+    "check_one_line",
+    "check_url",
+    "check_web_url",
+    "compose_yaml",
+    "describe_value",
+    "did_you_mean",
+    "display_path",
+    "dotted",
+    "language_fallbacks",
+    "load_yaml",
+    "multiline_problem",
+    "one_line_problem",
+    "parse_yaml",
+    "pick_language",
+    "plural",
+    "problems_from",
+    "reading_order",
+    "width",
+]

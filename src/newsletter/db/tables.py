@@ -1,0 +1,106 @@
+"""The database tables as the code sees them (the migrations in migrations/ create them).
+
+Every time is stored in UTC. Subscriber ids are plain integers that never change, so that the
+delivery ledger (one row per issue and subscriber) can refer to them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+from .vocabulary import CHANGES, CONSENTS, STATUSES
+
+
+class UtcDateTime(sa.TypeDecorator):
+    """An aware datetime in UTC, the same on PostgreSQL (timestamptz) and SQLite (text)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: times in the store must be aware")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+Json = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+metadata = sa.MetaData()
+
+# Where Alembic keeps the schema's revision: not its default `alembic_version`, which another
+# program sharing the database (PostgreSQL) may have for its own schema.
+VERSION_TABLE = "newsletter_alembic_version"
+
+subscribers = sa.Table(
+    "subscribers",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    # The address lowercased after email-validator's normalisation: what "same person" means.
+    sa.Column("email_key", sa.String(320), nullable=False),
+    sa.Column("email", sa.String(320), nullable=False),  # as the person or the list wrote it
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("language", sa.String(35), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("status_changed_at", UtcDateTime, nullable=False),
+    sa.Column("consent", sa.String(20), nullable=False),
+    sa.Column("consented_at", UtcDateTime, nullable=False),
+    # NULL for express consent; kept as a column so delivery filters on it in SQL.
+    sa.Column("consent_expires_at", UtcDateTime, nullable=True),
+    sa.Column("consent_source", sa.Text, nullable=False),
+    sa.Column("consent_changed_at", UtcDateTime, nullable=False),
+    sa.Column("attributes", Json, nullable=False),  # the list's other columns
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("email_key", name="uq_subscribers_email_key"),
+    sa.CheckConstraint(_one_of("status", STATUSES), name="ck_subscribers_status"),
+    sa.CheckConstraint(_one_of("consent", CONSENTS), name="ck_subscribers_consent"),
+    sa.Index("ix_subscribers_status_language", "status", "language"),
+    sqlite_autoincrement=True,  # never reuse the id of a forgotten subscriber
+)
+
+# Every change of status or consent, never updated; `forget` blanks the personal columns.
+subscriber_history = sa.Table(
+    "subscriber_history",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "subscriber_id",
+        sa.Integer,
+        sa.ForeignKey("subscribers.id", name="fk_subscriber_history_subscriber_id"),
+        nullable=True,  # NULL once the person is forgotten
+    ),
+    sa.Column("changed_at", UtcDateTime, nullable=False),
+    sa.Column("change", sa.String(20), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("consent", sa.String(20), nullable=False),
+    sa.Column("consented_at", UtcDateTime, nullable=False),
+    sa.Column("consent_source", sa.Text, nullable=True),
+    sa.Column("via", sa.Text, nullable=True),  # what made the change: "import x.csv:4", a command
+    sa.Column("actor", sa.Text, nullable=True),  # who: the login name, or "subscriber"
+    sa.CheckConstraint(_one_of("change", CHANGES), name="ck_subscriber_history_change"),
+    sa.Index("ix_subscriber_history_subscriber_id", "subscriber_id"),
+)
+
+# People who asked to be forgotten: only a hash of the address, so imports can skip them.
+forgotten = sa.Table(
+    "forgotten",
+    metadata,
+    sa.Column("address_hash", sa.String(100), primary_key=True),
+    sa.Column("forgotten_at", UtcDateTime, nullable=False),
+)

@@ -1,0 +1,124 @@
+"""One recipient's MIME message from a rendered edition: placeholders filled, nothing rendered.
+
+Delivery calls `build_message` once per recipient; all it does per call is string replacement
+of the placeholder tokens, encoding the two bodies and the four headers that differ per
+recipient (To, Date, Message-ID, List-Unsubscribe); benchmarks/render.py measures it. The
+headers every recipient shares are parsed once and reused.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+from email import policy
+from email.headerregistry import Address, BaseHeader, UnstructuredHeader
+from email.message import EmailMessage, MIMEPart
+from email.policy import EmailPolicy
+from email.utils import format_datetime, make_msgid
+from functools import lru_cache
+
+from newsletter.config import Config, urls
+from newsletter.render import RenderedEdition, personalise
+
+PREVIEW_ADDRESS = "subscriber@example.org"
+# RFC 5322's hard limit on a line, CRLF excluded (78 is only what it recommends).
+MAX_LINE_LENGTH = 998
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who gets one message, and the per-subscriber values its placeholders take."""
+
+    email: str
+    name: str = ""
+    unsubscribe_url: str = ""  # the one-click link (RFC 8058); delivery makes it per subscriber
+
+    def values(self) -> dict[str, str]:
+        return {"unsubscribe_url": self.unsubscribe_url, "name": self.name, "email": self.email}
+
+
+def preview_recipient(config: Config) -> Recipient:
+    """The made-up subscriber of `preview.eml` and the preview server."""
+    return Recipient(PREVIEW_ADDRESS, "Subscriber Name", urls.preview_unsubscribe_url(config))
+
+
+def build_message(
+    edition: RenderedEdition,
+    config: Config,
+    recipient: Recipient,
+    *,
+    date: dt.datetime | None = None,
+    message_id: str | None = None,
+) -> EmailMessage:
+    """A complete multipart/alternative message (text + HTML, UTF-8) for one recipient."""
+    sender = config.sender_in(edition.language)
+    domain = sender.address.rpartition("@")[2]
+    ascii_only = sender.address.isascii() and recipient.email.isascii()
+    # SMTPUTF8 (RFC 6531/6532) only when an address needs it; else RFC 2047 encoded words.
+    mail_policy = policy.SMTP if ascii_only else policy.SMTPUTF8
+    message = EmailMessage(policy=mail_policy)
+    message["Subject"] = _shared("Subject", edition.subject)
+    message["From"] = _shared("From", str(Address(sender.name, addr_spec=sender.address)))
+    username, _, domain_part = recipient.email.rpartition("@")
+    message["To"] = Address(recipient.name, username, domain_part)  # also a non-ASCII local part
+    if sender.reply_to:
+        message["Reply-To"] = _shared("Reply-To", sender.reply_to)
+    # In the newsletter's time zone, as the sender's own mail program would write it.
+    zone = zoneinfo.ZoneInfo(config.timezone)
+    message["Date"] = format_datetime((date or dt.datetime.now(dt.UTC)).astimezone(zone))
+    message["Message-ID"] = message_id or make_msgid(domain=domain.encode("idna").decode())
+    if recipient.unsubscribe_url:
+        # RFC 8058 one-click: mail clients POST "List-Unsubscribe=One-Click" to this URL.
+        message["List-Unsubscribe"] = _LongLineHeader(
+            "List-Unsubscribe", f"<{recipient.unsubscribe_url}>"
+        )
+        message["List-Unsubscribe-Post"] = _shared(
+            "List-Unsubscribe-Post", "List-Unsubscribe=One-Click"
+        )
+    message["MIME-Version"] = _shared("MIME-Version", "1.0")
+    message.make_alternative()  # moves any Content-* header into a part: those come after
+    message["Content-Language"] = _shared("Content-Language", edition.language)
+    values = recipient.values()
+    message.attach(_part(personalise(edition.text, values, html_text=False), "plain", mail_policy))
+    message.attach(_part(personalise(edition.email_html, values), "html", mail_policy))
+    return message
+
+
+def preview_message(edition: RenderedEdition, config: Config) -> EmailMessage:
+    """The message as the preview subscriber would get it (what build writes as preview.eml)."""
+    return build_message(edition, config, preview_recipient(config))
+
+
+@lru_cache(maxsize=256)
+def _shared(name: str, value: str):
+    """A header every recipient of an edition gets, parsed once (header objects are immutable)."""
+    return policy.SMTP.header_factory(name, value)
+
+
+class _LongLineHeader(UnstructuredHeader, BaseHeader):
+    """A header kept on one long line rather than cut into RFC 2047 encoded words, which the
+    email package does to a token (a URL) longer than 78 characters: mail clients read
+    List-Unsubscribe's `<URL>` verbatim, and an encoded one breaks one-click unsubscribe."""
+
+    def fold(self, *, policy: EmailPolicy) -> str:
+        return super().fold(policy=policy.clone(max_line_length=MAX_LINE_LENGTH))
+
+
+def _part(text: str, subtype: str, mail_policy: EmailPolicy) -> MIMEPart:
+    """A UTF-8 text part, encoded in one C call (the email package encodes line by line)."""
+    data = text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")  # CRLF: canonical
+    # Mostly ASCII (English, and HTML markup): quoted-printable, which is smaller and which
+    # spam filters expect (base64 for ASCII text scores as "disguised"); else base64.
+    non_ascii = len(data) - len(data.decode("utf-8").encode("ascii", "ignore"))
+    if 2 * non_ascii < len(data) // 3:
+        cte, payload = "quoted-printable", binascii.b2a_qp(data, istext=True).decode("ascii")
+    else:
+        cte, payload = "base64", base64.encodebytes(data).decode("ascii")
+    part = MIMEPart(policy=mail_policy)
+    part["Content-Type"] = _shared("Content-Type", f'text/{subtype}; charset="utf-8"')
+    part["Content-Transfer-Encoding"] = _shared("Content-Transfer-Encoding", cte)
+    part.set_payload(payload)
+    return part
