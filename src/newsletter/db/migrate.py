@@ -59,10 +59,15 @@ def alembic_config() -> AlembicConfig:
     return config
 
 
+def head_revision() -> str:
+    """The newest schema revision this version of newsletter knows."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
 def upgrade(engine: Engine) -> Migration | None:
     """Migrate to the newest schema; a quick read and nothing more when already there."""
     config = alembic_config()
-    head = ScriptDirectory.from_config(config).get_current_head()
+    head = head_revision()
     with engine.connect() as connection:
         if current_revision(connection) == head:
             return None

@@ -11,7 +11,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from .vocabulary import CHANGES, CONSENTS, STATUSES
+from .vocabulary import CHANGES, CONSENTS, DELIVERY_STATES, STATUSES
 
 
 class UtcDateTime(sa.TypeDecorator):
@@ -103,4 +103,77 @@ forgotten = sa.Table(
     metadata,
     sa.Column("address_hash", sa.String(100), primary_key=True),
     sa.Column("forgotten_at", UtcDateTime, nullable=False),
+)
+
+# One edition of an issue being sent: created with its snapshot of recipients, once.
+sends = sa.Table(
+    "sends",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("issue", sa.String(100), nullable=False),  # the issue's slug
+    sa.Column("language", sa.String(35), nullable=False),
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("recipients", sa.Integer, nullable=False),  # rows in the snapshot
+    sa.Column("lapsed", sa.Integer, nullable=False),  # active, but implied consent had lapsed
+    sa.Column("cancelled_at", UtcDateTime, nullable=True),
+    sa.Column("finished_at", UtcDateTime, nullable=True),  # when no message was left open
+    # The last time any worker recorded progress: a send with open messages and an old
+    # heartbeat is stalled, never "running" forever.
+    sa.Column("heartbeat_at", UtcDateTime, nullable=True),
+    sa.UniqueConstraint("issue", "language", name="uq_sends_issue_language"),
+    sqlite_autoincrement=True,
+)
+
+# A process working on sends: its heartbeat tells the live from the dead.
+workers = sa.Table(
+    "workers",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("host", sa.Text, nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("started_at", UtcDateTime, nullable=False),
+    sa.Column("heartbeat_at", UtcDateTime, nullable=False),
+    sa.Column("stopped_at", UtcDateTime, nullable=True),  # a clean stop; NULL while running
+    sqlite_autoincrement=True,
+)
+
+# One recipient of one send: the ledger. Nobody gets the same edition twice because a row
+# is handed to the server only from `claimed`, by the worker that claimed it.
+deliveries = sa.Table(
+    "deliveries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "send_id",
+        sa.Integer,
+        sa.ForeignKey("sends.id", name="fk_deliveries_send_id"),
+        nullable=False,
+    ),
+    sa.Column(
+        "subscriber_id",
+        sa.Integer,
+        sa.ForeignKey("subscribers.id", name="fk_deliveries_subscriber_id"),
+        nullable=True,  # NULL once the person is forgotten
+    ),
+    sa.Column("email", sa.String(320), nullable=False),  # as at the send; "" once forgotten
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_attempt_at", UtcDateTime, nullable=True),  # when a deferred one is due
+    sa.Column(
+        "worker_id",
+        sa.Integer,
+        sa.ForeignKey("workers.id", name="fk_deliveries_worker_id"),
+        nullable=True,
+    ),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("reply_code", sa.Integer, nullable=True),  # the server's last reply
+    sa.Column("reply", sa.Text, nullable=True),
+    sa.Column("message_id", sa.String(255), nullable=True),
+    sa.UniqueConstraint("send_id", "subscriber_id", name="uq_deliveries_send_subscriber"),
+    sa.CheckConstraint(_one_of("state", DELIVERY_STATES), name="ck_deliveries_state"),
+    sa.Index("ix_deliveries_send_state", "send_id", "state"),
+    sa.Index("ix_deliveries_subscriber_id", "subscriber_id"),
+    sqlite_autoincrement=True,
 )

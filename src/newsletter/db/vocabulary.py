@@ -25,3 +25,23 @@ CHANGES = (
     "consent",  # the consent changed (renewed, or implied replaced by express)
     "resubscribed",  # a new express consent re-activated someone who had left
 )
+
+PENDING, CLAIMED, SENDING, SENT = "pending", "claimed", "sending", "sent"
+DEFERRED, FAILED, UNCERTAIN = "deferred", "failed", "uncertain"
+SKIPPED, CANCELLED = "skipped", "cancelled"
+# Where one recipient's message of a send is. pending -> claimed -> sending -> sent, deferred
+# (then claimed again) or failed; the others say why a message was not, or may not have been,
+# sent. Only `sending` is uncertain after a crash: the messages really in flight.
+DELIVERY_STATES = (
+    PENDING,  # to be sent (also a claimed one whose worker stopped before handing it over)
+    CLAIMED,  # taken by a worker, not handed to the server yet
+    SENDING,  # being handed to the server now
+    SENT,  # the server accepted it (a 2xx reply after the message's data)
+    DEFERRED,  # refused for now (4xx, or the connection failed before the data was sent)
+    FAILED,  # refused for good (5xx), or deferred too many times
+    UNCERTAIN,  # its worker stopped while handing it over: maybe sent; resent only on request
+    SKIPPED,  # not sent: unsubscribed, bounced or forgotten after the send started
+    CANCELLED,  # not sent: the send was cancelled
+)
+# The states a message may still leave by itself (a send with none of them is finished).
+OPEN_STATES = (PENDING, CLAIMED, SENDING, DEFERRED)

@@ -31,6 +31,7 @@ from newsletter.db import (
     STATUSES,
     Migration,
     database_errors,
+    deliveries,
     display_url,
     forgotten,
     open_database,
@@ -282,11 +283,17 @@ def check_status(status: str) -> str:
 
 
 def _erase(connection: Connection, subscriber_id: int) -> None:
-    """Delete the subscriber; keep their history rows for counts, with nothing personal."""
+    """Delete the subscriber; keep their history and delivery rows for counts (and so that
+    nobody is mailed the same issue twice), with nothing personal."""
     anonymous = {"subscriber_id": None, "consent_source": None, "via": None, "actor": None}
     connection.execute(
         sa.update(subscriber_history)
         .where(subscriber_history.c.subscriber_id == subscriber_id)
         .values(anonymous)
+    )
+    connection.execute(
+        sa.update(deliveries)
+        .where(deliveries.c.subscriber_id == subscriber_id)
+        .values(subscriber_id=None, email="", name="", reply=None)
     )
     connection.execute(sa.delete(subscribers).where(subscribers.c.id == subscriber_id))
