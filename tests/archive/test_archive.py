@@ -207,3 +207,75 @@ def test_an_empty_archive_is_still_the_same_every_time(sample_project):
 def test_building_the_archive_touches_no_network(sample_project, no_network):
     build_archive(load_config(sample_project, {}), sample_project / "site")
     assert no_network == []
+
+
+def first_words(html: str, count: int) -> str:
+    """The first words a feed reader that drops styles and comments would show."""
+    text = re.sub(r"<!--.*?-->|<[^>]+>", " ", html, flags=re.S)
+    return " ".join(text.split()[:count])
+
+
+@pytest.mark.parametrize("template", ["default", "with <mj-preview>"])
+def test_feed_entries_carry_the_web_version_only(sample_project, template):
+    # A reader that ignores inline styles showed the hidden preheader as a first line, and
+    # the Outlook-only table markup in conditional comments came along.
+    if template != "default":  # email.mjml as `newsletter init` copied it before
+        email = sample_project / "templates" / "email.mjml"
+        text = email.read_text(encoding="utf-8").replace(
+            "<mj-raw>\n", "<mj-preview>{{ edition.preheader }}</mj-preview>\n    <mj-raw>\n", 1
+        )
+        text = re.sub(r"\{% if edition.preheader %\}.*?\{% endif %\}\n", "", text, flags=re.S)
+        email.write_text(text, encoding="utf-8")
+    site = sample_project / "site"
+    build_archive(load_config(sample_project, {}), site)
+    for feed_path, sender in (
+        ("feed.xml", "Embassy of Japan in Canada"),
+        ("ja/feed.xml", "在カナダ日本国大使館"),
+    ):
+        feed = feedparser.parse((site / feed_path).read_bytes())
+        for entry in feed.entries:
+            content = entry.content[0].value
+            assert "<!--" not in content, entry.link
+            assert "display:none" not in content.replace(" ", ""), entry.link
+            preheader = entry.get("summary")
+            assert preheader and preheader not in first_words(content, 200), entry.link
+            assert first_words(content, 10).startswith(sender), entry.link
+
+
+def test_the_archive_refuses_two_ready_issues_with_one_slug(sample_project, monkeypatch):
+    monkeypatch.chdir(sample_project)
+    issue = sample_project / "issues" / "2013-02.yaml"
+    text = issue.read_text(encoding="utf-8")
+    issue.write_text(text.replace("status: ready\n", "status: ready\nslug: 2013-05\n", 1))
+    with pytest.raises(ProblemsError) as refused:
+        build_archive(load_config(sample_project, {}), sample_project / "site")
+    assert [str(p) for p in refused.value.problems] == [
+        "issues/2013-02.yaml:8:7: slug '2013-05' is already the slug of issues/2013-05.yaml "
+        "(from its file name)"
+    ]
+    assert not (sample_project / "site").exists()
+
+
+@pytest.mark.parametrize(
+    "draft",
+    [
+        b"title: Next\ndate 2013-11-10\nstatus: draft\n",
+        b"",
+        "title: Ao\xfbt\nstatus: draft\n".encode("latin-1"),
+        "title: Next\nstatus: draft\n".encode("utf-16"),
+    ],
+    ids=["a YAML syntax error", "an empty file", "Latin-1", "UTF-16"],
+)
+def test_a_draft_that_does_not_parse_is_skipped_by_the_archive(sample_project, caplog, draft):
+    (sample_project / "issues" / "2013-11.yaml").write_bytes(draft)
+    build_archive(load_config(sample_project, {}), sample_project / "site")
+    assert listed_slugs(sample_project / "site" / "index.html") == READY
+    [warning] = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warning.startswith("skipped the draft ") and "2013-11.yaml (1 problem;" in warning
+
+
+def test_a_file_that_does_not_parse_but_says_ready_stops_the_archive(sample_project):
+    issue = sample_project / "issues" / "2013-11.yaml"
+    issue.write_text("title: Next\ndate 2013-11-10\nstatus: ready\n", encoding="utf-8")
+    with pytest.raises(ProblemsError, match=r"2013-11\.yaml:2:5: missing ':' after 'date'"):
+        build_archive(load_config(sample_project, {}), sample_project / "site")

@@ -109,7 +109,8 @@ def test_markup_quotes_ampersands_and_emoji_come_out_escaped_and_intact(config, 
     for html in (edition.email_html, edition.web_html):
         assert "<script" not in html and "<b>bold</b>" not in html
         body = html.split("<body", 1)[1]
-        for field in ("Preheader", "Intro", "Caption", "Credit", "Section", "Entry", "Summary"):
+        fields = ("Intro", "Caption", "Credit", "Section", "Entry", "Summary")
+        for field in ("Preheader", *fields) if html == edition.email_html else fields:
             assert f"{field} {text} &lt;b&gt;bold&lt;/b&gt;" in body, field
         assert f"Link {text} &lt;b&gt;bold&lt;/b&gt;</span></a>" in body
         assert f'<img alt="Alt {attribute} &lt;b&gt;bold&lt;/b&gt;"' in body
@@ -344,3 +345,40 @@ table, td { border-collapse: collapse; }
 @keyframes fade { from { opacity: 0; } 50% { opacity: 1; } }
 """
     )
+
+
+# Ways to hide text that spam filters score as text hidden from the reader: a colour close
+# to the background (SpamAssassin's HTML_FONT_LOW_CONTRAST), a font of 1px or less, or no
+# opacity (its __FONT_INVIS and FONT_INVIS_MSGID).
+HIDING_TRICKS = re.compile(r"color:\s*#fff|font-size:\s*[01](px|pt)|opacity:\s*0", re.I)
+
+
+def preheader_style(html: str, preheader: str) -> str:
+    """The style of the element that holds the preheader."""
+    match = re.search(rf'<div[^>]*style="([^"]*)"[^>]*>{re.escape(preheader)}</div>', html)
+    assert match, "the preheader is not in the HTML"
+    return match[1]
+
+
+@pytest.mark.parametrize("template", ["default", "with <mj-preview>"])
+def test_preheader_is_hidden_without_a_colour_or_font_trick_and_only_in_the_email(
+    sample_project, config, template
+):
+    if template != "default":  # email.mjml as `newsletter init` copied it before
+        email = sample_project / "templates" / "email.mjml"
+        text = re.sub(
+            r"\{% if edition.preheader %\}.*?\{% endif %\}\n",
+            "",
+            email.read_text(encoding="utf-8"),
+            flags=re.S,
+        )
+        text = text.replace(
+            "<mj-raw>", "<mj-preview>{{ edition.preheader }}</mj-preview><mj-raw>", 1
+        )
+        email.write_text(text, encoding="utf-8")
+    rendered = Renderer(config).render(read_issue(config.issues_dir / "2013-05.yaml", config))
+    for edition in rendered.editions.values():
+        style = preheader_style(edition.email_html, edition.preheader)
+        assert "display:none" in style and "mso-hide:all" in style
+        assert not HIDING_TRICKS.search(style), style
+        assert edition.preheader not in edition.web_html

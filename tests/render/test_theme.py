@@ -67,7 +67,7 @@ MISTAKES = {
     ),
     "unknown_tag_inside_mj_attributes": (
         "email.mjml", "<mj-all ", "<mj-al ",
-        "templates/email.mjml:24: MJML: unknown tag <mj-al>",
+        "templates/email.mjml:23: MJML: unknown tag <mj-al>",
     ),
     "mjml_error_without_a_position_found_by_its_line": (
         "partials/hero.mjml", "<mj-image src=", '<mj-image x="1 src=',

@@ -41,7 +41,7 @@ def atom_feed(config: Config, rendered: list[RenderedIssue], language: str, path
         if edition.preheader:
             entry.summary(edition.preheader)
         images = urls.image_url(config, item.issue.slug, "")
-        content = edition.content_html.replace(f'src="{WEB_IMAGES}', f'src="{images}')
+        content = edition.feed_html.replace(f'src="{WEB_IMAGES}', f'src="{images}')
         entry.content(content, type="html")
     return feed.atom_str(pretty=True)
 

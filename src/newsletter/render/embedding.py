@@ -1,8 +1,11 @@
-"""The web version's body and styles, to embed in another page (the archive's issue pages).
+"""The web version's body and styles, to embed in another page (the archive's issue pages),
+and its body for a feed entry.
 
 MJML writes a whole document whose styles assume they own the page (`p { margin: 13px 0 }`):
 embedded, every rule is scoped to the newsletter's wrapper, and its dark-mode rules are
-left out, since the page has a colour scheme of its own.
+left out, since the page has a colour scheme of its own. A feed entry has no styles at all:
+it keeps no comments, since the Outlook-only markup MJML hides in conditional comments is
+not for feed readers.
 """
 
 from __future__ import annotations
@@ -12,6 +15,9 @@ import re
 _BODY = re.compile(r"<body[^>]*>(.*)</body>", re.S)
 _STYLE = re.compile(r"<style[^>]*>.*?</style>", re.S)
 _CONDITIONAL = re.compile(r"<!--\[if.*?<!\[endif\]-->", re.S)
+# `<!--[if !mso]><!-->shown everywhere but Outlook<!--<![endif]-->`: its content stays.
+_REVEALED = re.compile(r"<!--\[if [^\]]*\]><!-->(.*?)<!--<!\[endif\]-->", re.S)
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _DARK_MODE = re.compile(r"@media[^{]*prefers-color-scheme:\s*dark[^{]*\{(?:[^{}]*\{[^{}]*\})*\s*\}")
 _EMPTY_STYLE = re.compile(r"<style[^>]*>\s*</style>")
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
@@ -25,6 +31,12 @@ def web_content(web_html: str) -> str:
     match = _BODY.search(web_html)
     body = match[1].strip() if match else web_html
     return f'<div class="{WEB_SCOPE}">{body}</div>'
+
+
+def feed_content(web_html: str) -> str:
+    """web_content without comments: no Outlook-only markup, nothing a reader could show."""
+    content = _REVEALED.sub(r"\1", web_content(web_html))
+    return _COMMENT.sub("", _CONDITIONAL.sub("", content))
 
 
 def web_styles(web_html: str) -> str:
