@@ -12,6 +12,8 @@ from tests.render.helpers import project_config, read_issue
 pytestmark = pytest.mark.browser
 
 WIDTHS = (375, 600)
+REPO = Path(__file__).resolve().parents[2]
+AXE = REPO / "build" / "ci-node" / "node_modules" / "axe-core" / "axe.min.js"
 CJK_FONTS = {"IPAexGothic", "IPAGothic", "Noto Sans CJK JP", "Noto Sans JP", "Droid Sans Fallback"}
 MEASURE = """(element) => {
   const context = document.createElement("canvas").getContext("2d");
@@ -177,4 +179,33 @@ def test_web_version_embedded_in_a_page_styles_only_itself(browser, tmp_path, re
     pad = page.locator(".nl-pad").first.evaluate("e => getComputedStyle(e).paddingLeft")
     assert pad == ("22px" if width < 480 else "40px")
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.close()
+
+
+def color_contrast(page) -> dict[str, list]:
+    """axe-core's color-contrast rule on the page: the elements that fail it, and those it
+    could not decide (text over an image, say), each with axe's summary."""
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: run .ci/setup, which installs axe-core from npm")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "axe.run(document, {runOnly: ['color-contrast'], resultTypes: ['violations', 'incomplete']})"
+    )
+    return {
+        kind: [
+            (n["target"], n["failureSummary"] or n["any"][0]["message"])
+            for v in result[kind]
+            for n in v["nodes"]
+        ]
+        for kind in ("violations", "incomplete")
+    }
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_text_of_the_email_has_enough_contrast(browser, tmp_path, rendered, language, scheme):
+    # Dark mode recolours the cards; the "View in browser" link above them kept its grey,
+    # 3.1:1 on the dark page.
+    page = open_email(browser, tmp_path, rendered, language, 600, scheme=scheme)
+    assert color_contrast(page) == {"violations": [], "incomplete": []}
     page.close()
