@@ -13,7 +13,7 @@ import os
 import shutil
 from pathlib import Path
 
-from newsletter.core import NewsletterError, display_path
+from newsletter.core import NewsletterError, check_output_folder, display_path
 
 MANIFEST = ".newsletter-site"  # the files the archive made, one per line
 HEADER = "# Made by `newsletter archive`, which replaces these files on each build.\n"
@@ -21,7 +21,7 @@ HEADER = "# Made by `newsletter archive`, which replaces these files on each bui
 
 def write_site(out: Path, files: dict[str, bytes], images: dict[str, Path], project: Path) -> int:
     """Put `files` (path -> bytes) and `images` (path -> source) into `out`; return bytes."""
-    _check_target(out, project)
+    check_output_folder(out, project, example="site/")
     previous = _previous_files(out)
     staging = out.parent / f".{out.name}.staging"
     try:
@@ -34,18 +34,6 @@ def write_site(out: Path, files: dict[str, bytes], images: dict[str, Path], proj
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return total
-
-
-def _check_target(out: Path, project: Path) -> None:
-    target = out.resolve()
-    if target.is_file():
-        raise NewsletterError(f"--out {display_path(out)} is a file, not a folder")
-    for inside, what in ((project.resolve(), "the project"), (Path.cwd(), "the current folder")):
-        if inside.is_relative_to(target):
-            raise NewsletterError(
-                f"--out {display_path(out)} would hold {what}: choose a folder of its own, "
-                "such as site/"
-            )
 
 
 def _previous_files(out: Path) -> set[str]:

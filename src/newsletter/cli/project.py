@@ -75,7 +75,9 @@ def new(project: Project, issue_date: dt.datetime | None) -> None:
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    help="The folder for the site (default: site/ in the project); it is replaced whole.",
+    help="The folder for the site (default: site/ in the project). The site is written "
+    "beside it first and moved in when complete; files the archive did not make (a CNAME, "
+    "a .git) are kept.",
 )
 @pass_project
 def archive(project: Project, out: Path | None) -> None:

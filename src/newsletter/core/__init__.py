@@ -16,6 +16,7 @@ from .fields import (
     check_web_url,
 )
 from .languages import base_language, language_fallbacks, pick_language
+from .output_folder import check_output_folder
 from .text import HAS_LINE_BREAK, multiline_problem, one_line_problem, width
 from .validation import Locate, dotted, problems_from
 from .wording import describe_value, did_you_mean, display_path, plural
@@ -42,6 +43,7 @@ __all__ = [
     "address_key",
     "base_language",
     "check_one_line",
+    "check_output_folder",
     "check_url",
     "check_web_url",
     "compose_yaml",

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 from newsletter.config import Config
-from newsletter.core import NewsletterError, display_path
+from newsletter.core import NewsletterError, check_output_folder, display_path
 from newsletter.issues import Issue
 from newsletter.mail import preview_message
 from newsletter.render import WEB_IMAGES, Renderer, issue_warnings
@@ -21,6 +21,7 @@ def build_issue(
 ) -> list[Path]:
     """Write `<out>/<slug>/<lang>/` email.html, email.txt, web.html, preview.eml and images;
     log a warning for what mail clients will not show as meant (render.issue_warnings)."""
+    check_output_folder(out_dir, config.project_dir, example="build/")
     rendered = (renderer or Renderer(config)).render(issue)
     for warning in issue_warnings(rendered):
         log.warning(warning)
