@@ -279,3 +279,12 @@ def test_a_file_that_does_not_parse_but_says_ready_stops_the_archive(sample_proj
     issue.write_text("title: Next\ndate 2013-11-10\nstatus: ready\n", encoding="utf-8")
     with pytest.raises(ProblemsError, match=r"2013-11\.yaml:2:5: missing ':' after 'date'"):
         build_archive(load_config(sample_project, {}), sample_project / "site")
+
+
+def test_each_landmark_of_a_page_has_a_name_of_its_own(site):
+    # An issue page had two <nav aria-label="Issues">: screen readers list them as one name.
+    for page in site.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        names = re.findall(r'<nav\b[^>]*\baria-label="([^"]*)"', html)
+        assert len(names) == len(set(names)), (page.relative_to(site), names)
+        assert len(names) == html.count("<nav"), page.relative_to(site)

@@ -124,18 +124,19 @@ def test_no_horizontal_overflow_on_a_phone(browser, site_url, artifacts, path):
 @pytest.mark.parametrize(
     "path", ["index.html", "ja/index.html", "2013-05/index.html", "ja/2013-05/index.html"]
 )
-def test_no_serious_accessibility_violations(page, site_url, path):
+def test_no_accessibility_violations(page, site_url, path):
+    # Every impact, moderate ones too: two navigation landmarks with one name (landmark-unique)
+    # went unnoticed while only serious ones failed the test.
     if not AXE.is_file():
         pytest.fail(f"{AXE} is missing: run .ci/setup, which installs axe-core from npm")
     page.goto(site_url + path)
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    serious = [
-        (v["id"], v["help"], [n["target"] for n in v["nodes"]][:3])
+    violations = [
+        (v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:3])
         for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
     ]
-    assert serious == []
+    assert violations == []
 
 
 def test_japanese_index_renders_japanese_glyphs(page, site_url):

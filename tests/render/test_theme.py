@@ -85,7 +85,7 @@ MISTAKES = {
     ),
     "label_table_syntax": (
         "labels.toml", "[ja]", "[ja",
-        "templates/labels.toml:32:4: TOML syntax error: Expected ']' at the end of a table declaration",
+        "templates/labels.toml:33:4: TOML syntax error: Expected ']' at the end of a table declaration",
     ),
 }  # fmt: skip
 
@@ -140,7 +140,7 @@ def test_check_theme_reports_a_label_table_that_does_not_parse(project):
     path = project / "templates" / "labels.toml"
     path.write_text(path.read_text().replace("[ja]", "[ja"))
     assert [str(p) for p in check_theme(project_config(project))] == [
-        "templates/labels.toml:32:4: TOML syntax error: Expected ']' at the end of a table"
+        "templates/labels.toml:33:4: TOML syntax error: Expected ']' at the end of a table"
         " declaration"
     ]
     assert theme_warnings(project_config(project)) == []  # said once, by check_theme
