@@ -87,3 +87,88 @@ def test_english_wraps_at_spaces_and_keeps_long_urls_whole():
 def test_wide_characters_count_two_columns():
     assert width("日本語 abc") == 10
     assert width("😀") == 2
+
+
+MARKDOWN_ISSUE = """\
+title: Markdown in the text part
+date: 2013-07-15
+status: ready
+intro: |
+  Write to jane_doe@example.org or see https://example.net/a_b/c_d.html and the file
+  my_data_file.csv; `__init__.py` and __init__.py, 2*3*4 and snake_case_name.
+
+  1. First item, which is long enough that it has to wrap onto a second line in the text part
+  2. Second item
+
+  - a_1
+  - b_2
+    - nested_item with enough words to wrap around the seventy-two column limit of the text
+  - 日本の宇宙ステーション補給機「こうのとり」（HTV）の国際宇宙ステーションへのドッキングでは、カナダが開発したロボットアームが重要な役割を果たしており
+
+  End of the intro.
+sections:
+  - title: Updates
+    entries:
+      - title: An entry with a list
+        date: 2013-07
+        summary: |
+          Two steps, see [the guide](https://example.org/guide_v2):
+
+          1. Read the call for proposals, which is long enough to be wrapped in the text part
+          2. Apply
+"""
+
+
+@pytest.fixture
+def markdown_text_part(sample_project, config) -> str:
+    path = write_issue(sample_project, MARKDOWN_ISSUE)
+    return Renderer(config).render(read_issue(path, config)).edition("en").text
+
+
+def test_the_text_part_keeps_underscores_code_and_the_emphasis_the_html_has(markdown_text_part):
+    assert (
+        "Write to jane_doe@example.org or see https://example.net/a_b/c_d.html\n"
+        "and the file my_data_file.csv; __init__.py and init.py, 234 and\n"
+        "snake_case_name.\n"
+    ) in markdown_text_part
+
+
+def test_lists_in_the_intro_keep_an_item_a_line_with_a_hanging_indent(markdown_text_part):
+    assert (
+        "\n1. First item, which is long enough that it has to wrap onto a second\n"
+        "   line in the text part\n"
+        "2. Second item\n"
+        "\n"
+        "- a_1\n"
+        "- b_2\n"
+        "  - nested_item with enough words to wrap around the seventy-two column\n"
+        "    limit of the text\n"
+        "- 日本の宇宙ステーション補給機「こうのとり」（HTV）の国際宇宙ステーショ\n"
+        "  ンへのドッキングでは、カナダが開発したロボットアームが重要な役割を果た\n"
+        "  しており\n"
+        "\n"
+        "End of the intro.\n"
+    ) in markdown_text_part
+
+
+def test_a_list_in_a_summary_is_indented_under_its_entry(markdown_text_part):
+    assert (
+        "* An entry with a list\n"
+        "  July 2013\n"
+        "  Two steps, see the guide (https://example.org/guide_v2):\n"
+        "  1. Read the call for proposals, which is long enough to be wrapped in\n"
+        "     the text part\n"
+        "  2. Apply\n"
+    ) in markdown_text_part
+
+
+def test_every_line_of_markdown_with_lists_fits_72_columns(markdown_text_part):
+    for line in markdown_text_part.splitlines():
+        if "://" not in line:
+            assert width(line) <= WIDTH, line
+
+
+def test_a_url_in_parentheses_is_never_broken_even_with_wide_characters():
+    url = "(https://ja.wikipedia.org/wiki/日本の宇宙ステーション補給機こうのとりとカナダアーム)"
+    lines = wrap(f"補給機 {url} について")
+    assert url in lines

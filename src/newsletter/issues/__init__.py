@@ -1,7 +1,15 @@
 """Issue files: the issue model, reading and checking `issues/*.yaml`, editors' Markdown made
 safe, and `new`, the next issue's draft."""
 
-from .markdown import markdown_html, markdown_inline_html, markdown_text
+from .markdown import (
+    TextBlock,
+    block_lines,
+    link_problems,
+    markdown_blocks,
+    markdown_html,
+    markdown_inline_html,
+    markdown_text,
+)
 from .model import IMAGE_SUFFIXES, PLACEHOLDER_MARK, Entry, EntryDate, Issue, Text, image_problem
 from .new import new_issue
 from .reading import (
@@ -26,13 +34,17 @@ __all__ = [
     "Issue",
     "IssueFile",
     "Text",
+    "TextBlock",
+    "block_lines",
     "find_issue",
     "image_problem",
     "issue_file",
     "issue_paths",
+    "link_problems",
     "load_issue",
     "load_issues",
     "load_project_issues",
+    "markdown_blocks",
     "markdown_html",
     "markdown_inline_html",
     "markdown_text",

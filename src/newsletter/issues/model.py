@@ -14,20 +14,22 @@ from pydantic import (
     Field,
     PlainValidator,
     PrivateAttr,
+    ValidationError,
     ValidationInfo,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from newsletter.core import (
     HAS_LINE_BREAK,
     Url,
-    check_url,
     describe_value,
     display_path,
     one_line_problem,
     pick_language,
 )
+
+from .markdown import link_problems
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 PLACEHOLDER_MARK = "%%NL_"  # the prefix of placeholders.PLACEHOLDERS' tokens
@@ -158,33 +160,60 @@ def _issue_date(value: Any) -> dt.date:
     return parse_date(value, month_only=False).first_day
 
 
-# Inline links `[text](target)` and autolinks `<scheme:...>` in editors' Markdown.
-_MARKDOWN_LINK = re.compile(
-    r"\]\(\s*<?((?:[^()\s>]|\([^()\s]*\))+)|<([a-z][a-z0-9+.-]*:[^>\s]*)>", re.I
-)
-
-
 def _to_markdown(value: Any, info: ValidationInfo) -> Text:
     text = _to_text(value, info, one_line=False)
-    for language, markdown in text.items():
-        bad = [t for m in _MARKDOWN_LINK.finditer(markdown) if not _allowed(t := m[1] or m[2])]
-        if bad:
-            key = {} if language == "*" else {"key": language}
-            links = ", ".join(f"'{target}'" for target in bad)
-            raise PydanticCustomError(
-                "markdown_link",
-                "{links} not allowed: links must be http, https or mailto URLs",
-                {"links": (f"link {links} is" if len(bad) == 1 else f"links {links} are"), **key},
-            )
+    written = value if isinstance(value, dict) else {"*": value}
+    errors = [
+        error
+        for language, markdown in text.items()
+        for error in _link_errors(markdown, _lines_before(written[language]), language)
+    ]
+    if errors:
+        raise ValidationError.from_exception_data("Markdown", errors)
     return text
 
 
-def _allowed(target: str) -> bool:
-    try:
-        check_url(target)
-    except PydanticCustomError:
-        return False
-    return True
+def _lines_before(written: str) -> int:
+    """The blank lines before the text, which _to_text strips: a `|` block may start so."""
+    return written[: len(written) - len(written.lstrip())].count("\n")
+
+
+# Why a link in Markdown cannot be opened, by check_url's reason: (one link, several links).
+LINK_PROBLEMS = {
+    "url_scheme": (
+        "link {links} is not allowed: links must be http, https or mailto URLs",
+        "links {links} are not allowed: links must be http, https or mailto URLs",
+    ),
+    "url_space": (
+        "link {links} has a space in it: write %20 for a space in an address, or check it",
+        "links {links} have a space in them: write %20 for a space in an address, or check them",
+    ),
+    "url_host": ("link {links} has no host name", "links {links} have no host name"),
+    "url_mail": ("link {links} has no email address", "links {links} have no email address"),
+    "syntax": (
+        "link {links} is not read as a link: check the brackets around it",
+        "links {links} are not read as links: check the brackets around them",
+    ),
+}
+
+
+def _link_errors(markdown: str, lines_before: int, language: str) -> list[InitErrorDetails]:
+    """One error per line and kind of mistake, each at the line where its links stand."""
+    grouped: dict[tuple[int, str], list[str]] = {}
+    for problem in link_problems(markdown):
+        grouped.setdefault((problem.line, problem.kind), []).append(problem.written)
+    key = {} if language == "*" else {"key": language}
+    errors = []
+    for (line, kind), addresses in grouped.items():
+        one, several = LINK_PROBLEMS[kind]
+        message = (one if len(addresses) == 1 else several).format(
+            links=", ".join(f"'{address}'" for address in addresses)
+        )
+        # `within`: the line of the text (0-based, as written) and what stands on it.
+        within = (lines_before + line, addresses[0])
+        error = PydanticCustomError("markdown_link", message, {**key, "within": within})
+        errors.append(InitErrorDetails(type=error, loc=(), input=markdown))
+    return errors
 
 
 def _check_slug(value: str) -> str:

@@ -13,7 +13,7 @@ from pathlib import PurePosixPath
 from markupsafe import Markup, escape
 
 from newsletter.config import Config, urls
-from newsletter.issues import Entry, Issue, Text, markdown_html, markdown_text
+from newsletter.issues import Entry, Issue, Text, TextBlock, markdown_blocks, markdown_html
 
 from .locales import format_entry_date, format_month, language_name, text_direction
 from .placeholders import PLACEHOLDERS
@@ -39,7 +39,7 @@ class EntryView:
     date_label: str
     url: str | None
     summary_html: Markup  # safe HTML from the Markdown summary; empty when none
-    summary_text: str
+    summary_text: tuple[TextBlock, ...]  # the summary for the text part, not yet wrapped
     summary_lang: str | None
     language: str | None  # the entry's own language when it differs from the edition's
     language_name: str  # that language's own name, e.g. 日本語
@@ -78,7 +78,7 @@ class EditionView:
     preheader: str
     month_label: str
     intro_html: Markup
-    intro_text: str
+    intro_text: tuple[TextBlock, ...]  # the intro for the text part, not yet wrapped
     hero: HeroView | None
     sections: list[SectionView]
     links: list[LinkView]
@@ -126,7 +126,7 @@ def edition_view(
         preheader=pick(issue.preheader).text or _first_titles(issue, language, default),
         month_label=format_month(issue.date, language),
         intro_html=markdown_html(pick(issue.intro).text),
-        intro_text=markdown_text(pick(issue.intro).text),
+        intro_text=markdown_blocks(pick(issue.intro).text),
         hero=_hero(issue, config, pick),
         sections=[
             SectionView(pick(s.title), [_entry(e, language, default) for e in s.entries])
@@ -158,7 +158,7 @@ def _entry(entry: Entry, language: str, default: str) -> EntryView:
         date_label=format_entry_date(entry.date, language),
         url=entry.url,
         summary_html=markdown_html(summary.text),
-        summary_text=markdown_text(summary.text),
+        summary_text=markdown_blocks(summary.text),
         summary_lang=summary.lang,
         language=own,
         language_name=language_name(own) if own else "",

@@ -2,7 +2,9 @@
 
 Lines fit 72 terminal columns, counting East Asian wide characters as two; Japanese, which
 has no spaces, breaks between characters, but never before closing punctuation such as 。
-or after an opening bracket. URLs are never broken.
+or after an opening bracket. URLs are never broken. Markdown (the intro, summaries) comes
+as markdown-it's blocks: each paragraph and list item is filled on its own, under its number
+or bullet with a hanging indent.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import re
 
 from newsletter.core import width
+from newsletter.issues import block_lines
 
 from .edition_view import EditionView
 from .placeholders import PLACEHOLDERS
@@ -27,7 +30,7 @@ _WIDE = (
     "\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
     "\U0001f300-\U0001faff\U00020000-\U0003fffd"
 )
-_TOKENS = re.compile(rf"(?:https?://|mailto:)\S+|\s+|[{_WIDE}]|[^\s{_WIDE}]+")
+_TOKENS = re.compile(rf"\(?(?:https?://|mailto:)\S+|\s+|[{_WIDE}]|[^\s{_WIDE}]+")
 
 
 def edition_text(view: EditionView) -> str:
@@ -43,8 +46,8 @@ def edition_text(view: EditionView) -> str:
     ]
     if view.hero and (view.hero.caption or view.hero.credit):
         out += [*wrap(_caption(view)), ""]
-    for paragraph in _paragraphs(view.intro_text):
-        out += [*wrap(paragraph), ""]
+    if view.intro_text:
+        out += [*block_lines(view.intro_text, wrap), ""]
     for section in view.sections:
         out += [RULE, *wrap(str(section.title).upper()), RULE, ""]
         for entry in section.entries:
@@ -71,8 +74,7 @@ def _entry(entry, labels: dict[str, str]) -> list[str]:
     if entry.language:
         title += f" ({entry.language_name})"
     lines = [*wrap(title, "* ", "  "), f"  {entry.date_label}"]
-    for paragraph in _paragraphs(entry.summary_text):
-        lines += wrap(paragraph, "  ", "  ")
+    lines += block_lines(entry.summary_text, wrap, "  ", gaps=False)
     if entry.url:
         lines.append(f"  {labels['read_more']}: {entry.url}")
     return [*lines, ""]
@@ -86,10 +88,6 @@ def _footer(view: EditionView) -> list[str]:
     lines += [f"{labels['contact']}: {sender.contact_url}", ""]
     lines += [f"{labels['unsubscribe']}: {PLACEHOLDERS['unsubscribe_url']}"]
     return lines
-
-
-def _paragraphs(text: str) -> list[str]:
-    return [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip()]
 
 
 def wrap(text: str, first: str = "", rest: str = "", columns: int = WIDTH) -> list[str]:
