@@ -474,3 +474,22 @@ def test_add_needs_a_real_consent_source(tmp_path):
     )  # fmt: skip
     assert result.exit_code == 2
     assert "Error: Invalid value for --source: say how consent was obtained (CASL)" in result.output
+
+
+def test_import_lists_rejected_and_skipped_rows_in_line_order(run):
+    """Rejected rows, unsubscribed people and forgotten addresses, each found at another
+    stage of the import, are listed as the list has them."""
+    for email in ("a@example.org", "b@example.org"):
+        run("add", email, *FORM_CONSENT)
+    run("unsubscribe", "a@example.org")
+    run("forget", "b@example.org", "--yes")
+    Path("mixed.csv").write_text(
+        HEADER
+        + "x@,X,en,express,2020-01-01,web\n"
+        + "b@example.org,B,en,express,2020-01-01,web\n"
+        + "a@example.org,A,en,express,2020-01-01,web\n"
+        + "y@,Y,en,express,2020-01-01,web\n",
+        encoding="utf-8",
+    )
+    result = run("import", "mixed.csv", "--skip-invalid")
+    assert [line.split(":")[1] for line in result.stderr.splitlines()] == ["2", "3", "4", "5"]

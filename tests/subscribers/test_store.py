@@ -23,15 +23,17 @@ from newsletter.db import (
     metadata,
     subscriber_history,
     subscribers,
+    upgrade,
 )
 from newsletter.subscribers import (
     Consent,
+    Store,
     deliverable_query,
     insert_subscribers,
     new_subscriber_values,
     open_store,
 )
-from tests.subscribers.helpers import NOW, change
+from tests.subscribers.helpers import NOW, change, held_lock
 
 YEAR = dt.timedelta(days=365)
 HEAD = head_revision()
@@ -382,3 +384,32 @@ def test_adding_an_address_another_command_is_adding_waits_and_updates(store):
     assert (action, subscriber.email) == ("consent", "same@example.org")
     assert subscriber.consent == express(NOW, "second add")
     assert [row[0] for row in history_of(store, "same@example.org")] == ["consent"]
+
+
+LOCKED_TOO_LONG = (
+    "the database newsletter.db stayed locked for 1.5 s: another program (an import?) is "
+    "writing to it; try again when it has finished"
+)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    "command",
+    [
+        lambda store: store.add("a@example.org", express(), change()),  # a write
+        lambda store: store.get("a@example.org"),  # a read
+        lambda store: upgrade(store.engine),  # what opening the database reads first
+    ],
+    ids=["write", "read", "open"],
+)
+def test_a_database_locked_too_long_is_a_clear_error(store, config, command):
+    database = config.database_url.removeprefix("sqlite:///")
+    engine = make_engine(config.database_url, "newsletter.db", lock_timeout=1.5)
+    impatient = Store(engine, config)
+    started = time.monotonic()
+    with held_lock(database, seconds=10), pytest.raises(NewsletterError) as error:
+        command(impatient)
+    assert str(error.value) == LOCKED_TOO_LONG
+    assert 1.5 <= time.monotonic() - started < 5
+    assert store.get("a@example.org") is None
+    engine.dispose()

@@ -25,6 +25,8 @@ from newsletter.subscribers import (
 from .base import FullHelpGroup, Project, pass_project
 from .table import format_table
 
+INTERRUPTED = 128 + 2  # the exit status of a command stopped by Ctrl-C (SIGINT), as shells use
+
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
@@ -102,25 +104,32 @@ def import_(project: Project, file: Path, skip_invalid: bool, rejects: Path | No
     )
     shown = display_path(file)
     progress = ProgressPrinter()
-    plan = check_import(  # before opening the database: a bad list creates nothing
-        file,
-        shown,
-        list(config.languages),
-        timezone,
-        defaults=defaults,
-        now=now,
-        skip_invalid=skip_invalid,
-        rejects_path=rejects,
-        progress=progress,
-    )
+    try:
+        plan = check_import(  # before opening the database: a bad list creates nothing
+            file,
+            shown,
+            list(config.languages),
+            timezone,
+            defaults=defaults,
+            now=now,
+            skip_invalid=skip_invalid,
+            rejects_path=rejects,
+            progress=progress,
+        )
+        progress.finish()
+        store = _open(project)
+        report = write_import(store, plan, actor=_actor(), now=now, progress=progress)
+    except KeyboardInterrupt:
+        progress.finish()
+        click.echo(
+            "interrupted: nothing was imported (an import is one transaction: the database "
+            "is as it was, and no rejects file was written)",
+            err=True,
+        )
+        sys.exit(INTERRUPTED)
     progress.finish()
-    store = _open(project)
-    report = write_import(store, plan, actor=_actor(), now=now, progress=progress)
-    progress.finish()
-    for problem in report.problems:  # only with --skip-invalid: the rows left out
-        click.echo(str(problem), err=True)
-    for line, message in report.notes:
-        click.echo(f"{shown}:{line}: {message}", err=True)
+    for line in report.lines():  # rows left out (--skip-invalid) and rows left alone
+        click.echo(line, err=True)
     click.echo(report.summary())
 
 

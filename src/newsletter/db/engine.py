@@ -4,11 +4,18 @@ SQLite and PostgreSQL behave the same to the rest of the code: on SQLite we issu
 ourselves (pysqlite would otherwise run DDL outside the transaction and start write
 transactions late), and a write transaction takes the write lock up front (BEGIN IMMEDIATE)
 so that two writers queue instead of failing half-way.
+
+A command that finds the SQLite file locked by another one (an import writing a large list)
+waits for it, says so after a second, and gives up with a clear error after LOCK_TIMEOUT.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import logging
+import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +26,12 @@ from newsletter.config import Config, hide_password
 from newsletter.core import NewsletterError, display_path
 
 SUPPORTED = ("sqlite", "postgresql")
+LOCK_TIMEOUT = 60.0  # seconds to wait for another command's write to end, then give up
+SAY_WAITING_AFTER = 1.0  # seconds: shorter waits are normal and go unmentioned
+# SQLite waits in C, where Ctrl-C is not heard: it is asked to wait this long at a time.
+WAIT_STEP = 0.25
+
+log = logging.getLogger(__name__)  # the CLI prints warnings as `warning: ...` lines
 
 
 def display_url(config: Config) -> str:
@@ -33,8 +46,10 @@ def display_url(config: Config) -> str:
     return url.set(drivername=url.get_backend_name()).render_as_string(hide_password=True)
 
 
-def make_engine(url: str, shown: str | None = None) -> Engine:
-    """An engine for the URL (checked by config.py); NewsletterError if none can be made."""
+def make_engine(url: str, shown: str | None = None, lock_timeout: float = LOCK_TIMEOUT) -> Engine:
+    """An engine for the URL (checked by config.py); NewsletterError if none can be made.
+
+    On SQLite, a transaction waits up to `lock_timeout` seconds for another one to end."""
     try:
         backend = sa.make_url(url).get_backend_name()
         if backend not in SUPPORTED:
@@ -44,13 +59,14 @@ def make_engine(url: str, shown: str | None = None) -> Engine:
             )
         if backend == "postgresql":
             return sa.create_engine(url, connect_args={"connect_timeout": 10})
-        engine = sa.create_engine(url, connect_args={"timeout": 30})
+        engine = sa.create_engine(url, connect_args={"timeout": lock_timeout})
     except (sa.exc.ArgumentError, ImportError, ValueError) as exc:
         raise NewsletterError(
             f"cannot open the database {shown or hide_password(url)}: {exc}"
         ) from None
     sa.event.listen(engine, "connect", _sqlite_connect)
-    sa.event.listen(engine, "begin", _sqlite_begin)
+    begin = functools.partial(_sqlite_begin, shown=shown or url, lock_timeout=lock_timeout)
+    sa.event.listen(engine, "begin", begin)
     return engine
 
 
@@ -59,8 +75,46 @@ def _sqlite_connect(dbapi_connection, _record) -> None:
     dbapi_connection.execute("PRAGMA foreign_keys = ON")  # as PostgreSQL always does
 
 
-def _sqlite_begin(connection: Connection) -> None:
-    connection.exec_driver_sql(connection.get_execution_options().get("sqlite_begin", "BEGIN"))
+def _sqlite_begin(connection: Connection, shown: str, lock_timeout: float) -> None:
+    """Begin, and take the lock the transaction needs now, where a wait can be reported:
+    BEGIN IMMEDIATE takes the write lock; a read takes the shared lock at its first read."""
+    begin = connection.get_execution_options().get("sqlite_begin", "BEGIN")
+    raw = connection.connection.driver_connection
+    started, said = time.monotonic(), False
+    raw.execute(f"PRAGMA busy_timeout = {int(WAIT_STEP * 1000)}")
+    try:
+        while not _try_begin(raw, begin):
+            waited = time.monotonic() - started
+            if waited >= lock_timeout:
+                raise NewsletterError(
+                    f"the database {shown} stayed locked for {lock_timeout:g} s: another "
+                    "program (an import?) is writing to it; try again when it has finished"
+                )
+            if waited >= SAY_WAITING_AFTER and not said:
+                log.warning(
+                    f"waiting for the database {shown}: another program (an import?) is "
+                    f"writing to it; up to {lock_timeout:g} s (Ctrl-C stops)"
+                )
+                said = True
+    finally:  # waits later in the transaction (its commit) are short: readers end quickly
+        raw.execute(f"PRAGMA busy_timeout = {int(lock_timeout * 1000)}")
+
+
+def _try_begin(raw: sqlite3.Connection, begin: str) -> bool:
+    """Begin and read the schema (which takes the shared lock); False if the file is locked."""
+    try:
+        raw.execute(begin)
+        try:
+            raw.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+        except BaseException:
+            raw.execute("ROLLBACK")
+            raise
+    except sqlite3.DatabaseError as exc:
+        if isinstance(exc, sqlite3.OperationalError) and "is locked" in str(exc):
+            return False
+        # Said as other failures are (database_errors): "file is not a database"...
+        raise sa.exc.DBAPIError.instance(begin, None, exc, sqlite3.Error) from None
+    return True
 
 
 def writing(connection: Connection) -> Connection:

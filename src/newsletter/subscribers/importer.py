@@ -80,6 +80,13 @@ class ImportReport:
     rejects_path: Path | None = None
     problems: list[Problem] = field(default_factory=list)  # of rejected rows
     notes: list[tuple[int, str]] = field(default_factory=list)
+    committed: bool = False  # the transaction ended: what the counts say is in the database
+
+    def lines(self) -> list[str]:
+        """The rejected rows' problems and the notes, `file:line: message`, in line order."""
+        found = [(p.line or 0, str(p)) for p in self.problems]
+        found += [(line, f"{self.shown}:{line}: {message}") for line, message in self.notes]
+        return [text for _, text in sorted(found, key=lambda pair: pair[0])]
 
     def summary(self) -> str:
         counts = [f"{self.added:,} added", f"{self.updated:,} updated"]
@@ -175,10 +182,21 @@ def write_import(
         report.problems = sorted(checked.problems, key=reading_order)
         report.rejects_path = plan.rejects_path
         rejects = replacing(plan.rejects_path, str(plan.rejects_path))
-    with rejects as stream:  # written first, renamed into place once the import commits
-        if stream is not None:
-            write_rejects(stream, checked)
-        Importer(store, report, actor, now).run(checked.entries, progress)
+    try:
+        with rejects as stream:  # written first, renamed into place once the import commits
+            if stream is not None:
+                write_rejects(stream, checked)
+            Importer(store, report, actor, now).run(checked.entries, progress)
+    except KeyboardInterrupt:
+        if not report.committed:
+            raise  # nothing was imported: the caller says so
+        if plan.rejects_path is None:
+            return report  # too late to stop it: the import is complete
+        raise NewsletterError(
+            f"interrupted after the import was written, before its rejects file "
+            f"{plan.rejects_path} was: import the list again with --skip-invalid --rejects "
+            f"{plan.rejects_path} to write it (the rows imported stay unchanged)"
+        ) from None
     return report
 
 
@@ -215,6 +233,7 @@ class Importer:
                 self._write_batch(connection, entries[start : start + BATCH])
                 if progress:
                     progress("written", min(start + BATCH, len(entries)), len(entries))
+        self.report.committed = True
 
     def _write_batch(self, connection: Connection, batch: list[Entry]) -> None:
         batch = [entry for entry in batch if not self._was_forgotten(entry)]
