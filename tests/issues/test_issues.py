@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from newsletter.config import load_config
-from newsletter.issues import load_issue, load_issues
+from newsletter.issues import load_issue, load_issues, read_issue_file
 
 CONFIG = """\
 [newsletter]
@@ -56,9 +56,10 @@ def test_a_correct_issue_has_no_problems(project):
     assert problems_in(project, GOOD) == []
 
 
-def test_yaml_syntax_error_is_located(project):
-    assert problems_in(project, "title: [unclosed\ndate: 2013-05-15\n") == [
-        "2:5: YAML syntax error: while parsing a flow sequence: did not find expected ',' or ']'"
+def test_yaml_syntax_error_is_reported_on_the_line_of_the_mistake(project):
+    text = GOOD.replace("date: 2013-05-15", "date 2013-05-15")
+    assert problems_in(project, text) == [
+        "2:5: missing ':' after 'date' (write 'date: 2013-05-15')"
     ]
 
 
@@ -90,7 +91,9 @@ def test_missing_required_field_points_at_its_parent(project):
 
 def test_wrong_type_names_what_it_got(project):
     text = GOOD.replace("status: ready", "status: ready\nlinks: 7")
-    assert problems_in(project, text) == ["4:8: links: 7 must be a list (lines starting with '- ')"]
+    assert problems_in(project, text) == [
+        "4:8: links: '7' must be a list (lines starting with '- ')"
+    ]
 
 
 def test_impossible_issue_date(project):
@@ -183,18 +186,6 @@ def test_empty_file(project):
     ]
 
 
-def test_two_issues_with_the_same_slug(project):
-    issues = project / "issues"
-    (issues / "2013-05.yaml").write_text(GOOD, encoding="utf-8")
-    (issues / "special.yaml").write_text(
-        GOOD.replace("status: ready", "status: ready\nslug: 2013-05"), encoding="utf-8"
-    )
-    _, problems = load_issues(sorted(issues.glob("*.yaml")), load_config(project, {}))
-    assert [p.message for p in problems] == [
-        f"slug '2013-05' is already used by {issues / '2013-05.yaml'}"
-    ]
-
-
 def test_all_problems_of_a_file_are_reported_together(project):
     text = """\
     titel: Test
@@ -227,11 +218,11 @@ def test_all_problems_of_a_file_are_reported_together(project):
         "11:14: sections[0].entries[0].url: 'javascript:alert(1)' is not allowed: "
         "links must be http, https or mailto URLs",
         "12:9: unknown key 'colour'; expected one of: title, date, url, summary, language",
-        "13:16: sections[0].entries[1].title: 5 is not text: write text (in quotes if it looks "
-        "like a number or a date), or one text per language such as {en: ..., ja: ...}",
+        "13:16: sections[0].entries[1].title: '5' was read as a number: put it in quotes to "
+        "keep it as text",
         "17:9: duplicate key 'date' (first given on line 16)",
         "19:14: sections[1].entries: needs at least one item",
-        "20:8: links: 7 must be a list (lines starting with '- ')",
+        "20:8: links: '7' must be a list (lines starting with '- ')",
     ]
 
 
@@ -324,7 +315,9 @@ def test_url_with_a_space(project):
 def test_colon_inside_an_unquoted_value_gets_a_hint(project):
     text = GOOD.replace("status: ready", "status: ready\nsubject: Note: read this")
     [problem] = problems_in(project, text)
-    assert problem.endswith("(a ': ' inside a value: put the whole value in quotes)")
+    assert problem == (
+        "4:14: a ': ' inside a value: put the whole value in quotes (subject: \"Note: read this\")"
+    )
 
 
 def test_a_title_on_several_lines_is_refused(project):
@@ -400,3 +393,232 @@ def test_a_control_character_is_located(project):
     assert problems_in(project, "title: a\x00b\n") == [
         "1:9: a character YAML does not allow: U+0000 (a control character)"
     ]
+
+
+# Values YAML read as another type are quoted as the editor typed them, with the reason.
+
+
+@pytest.mark.parametrize(
+    ("written", "read_as"),
+    [
+        ("No", "true/false (yes/no)"),
+        ("yes", "true/false (yes/no)"),
+        ("12:30", "a number in base 60 (750)"),
+        ("0123", "an octal number (83)"),
+        ("0x1F", "a hexadecimal number (31)"),
+        ("2013", "a number"),
+        (".inf", "infinity"),
+        ("Null", "no value"),
+        ("~", "no value"),
+    ],
+)
+def test_a_value_yaml_did_not_read_as_text_is_quoted_as_typed(project, written, read_as):
+    text = GOOD.replace("title: Updates", f"title: {written}")
+    assert problems_in(project, text) == [
+        f"5:12: sections[0].title: '{written}' was read as {read_as}: "
+        "put it in quotes to keep it as text"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("field", "line", "col"), [("subject", 4, 10), ("preheader", 4, 12), ("url", 12, 14)]
+)
+def test_every_text_field_quotes_what_was_typed(project, field, line, col):
+    if field == "url":
+        text = GOOD.replace("url: https://example.org/ws", "url: 12:30")
+        where = "sections[0].entries[1].url"
+    else:
+        text = GOOD.replace("status: ready", f"status: ready\n{field}: 12:30")
+        where = field
+    assert problems_in(project, text) == [
+        f"{line}:{col}: {where}: '12:30' was read as a number in base 60 (750): "
+        "put it in quotes to keep it as text"
+    ]
+
+
+def test_one_language_of_a_text_is_quoted_as_typed(project):
+    text = GOOD.replace("ja: テストニュース 2013年5月", "ja: No")
+    assert problems_in(project, text) == [
+        "1:46: title.ja: 'No' was read as true/false (yes/no): put it in quotes to keep it as text"
+    ]
+
+
+def test_one_language_left_empty_has_no_value(project):
+    text = GOOD.replace("ja: テストニュース 2013年5月", "ja: ")
+    assert problems_in(project, text) == ["1:46: title.ja: has no value"]
+
+
+def test_quoted_values_are_text(project):
+    text = GOOD.replace("title: Updates", 'title: "No"').replace(
+        "date: 2013-05\n", "date: 2013-05\n        summary: '12:30'\n"
+    )
+    assert problems_in(project, text) == []
+
+
+def test_other_checks_quote_the_value_as_typed_too(project):
+    text = GOOD.replace("status: ready", "status: yes").replace(
+        "date: 2013-05\n", "date: 2013.10\n"
+    )
+    assert problems_in(project, text) == [
+        "3:9: status: 'yes' is not allowed; use one of: draft, ready",
+        "8:15: sections[0].entries[0].date: '2013.10' is not a date: write YYYY-MM-DD or YYYY-MM",
+    ]
+
+
+def test_a_language_key_is_read_as_written(project):
+    # `no` (Norwegian) would be false to YAML: the key is named as the editor wrote it.
+    text = GOOD.replace("ja: テストニュース 2013年5月", "no: Nyheter")
+    assert problems_in(project, text) == [
+        "1:42: title.no: unknown language 'no'; this newsletter's languages are en, ja"
+    ]
+
+
+def test_a_last_list_item_without_its_colon_is_asked_about(project):
+    # `- title One` as the last item parses: it is the text 'title One', not a mapping.
+    text = GOOD + "      - title One\n"
+    assert problems_in(project, text) == [
+        "13:9: sections[0].entries[2]: 'title One' must be a mapping of keys to values; "
+        "is a ':' missing after 'title'?"
+    ]
+
+
+# A file that is not UTF-8.
+
+
+def test_a_latin1_issue_file_is_reported_at_its_first_bad_byte(project):
+    path = project / "issues" / "2013-05.yaml"
+    path.write_bytes(GOOD.replace("Updates", "Actualités").encode("latin-1", "replace"))
+    _, problems = load_issue(path, load_config(project, {}))
+    assert [f"{p.line}:{p.col}: {p.message}" for p in problems] == [
+        "5:20: byte 0xe9 is not UTF-8 ('é' in Latin-1 or Windows-1252?): save the file as UTF-8"
+    ]
+
+
+def test_a_utf16_issue_file_is_named_as_such(project):
+    path = project / "issues" / "2013-05.yaml"
+    path.write_bytes(GOOD.encode("utf-16"))
+    _, problems = load_issue(path, load_config(project, {}))
+    assert [f"{p.line}:{p.col}: {p.message}" for p in problems] == [
+        "1:1: the file is UTF-16, not UTF-8: save the file as UTF-8"
+    ]
+
+
+# What is under a misspelt key is checked as if the key were spelt as suggested.
+
+
+def test_mistakes_under_a_misspelt_section_key_are_found_in_the_same_run(project):
+    text = GOOD.replace("sections:", "sectons:").replace("date: 2013-05\n", "date: 2013-17\n")
+    text = text.replace("url: https://example.org/ws", "url: javascript:alert(1)")
+    assert problems_in(project, text) == [
+        "4:1: unknown key 'sectons'; did you mean 'sections'?",
+        "8:15: sections[0].entries[0].date: '2013-17' is not a real date: month must be in 1..12",
+        "12:14: sections[0].entries[1].url: 'javascript:alert(1)' is not allowed: "
+        "links must be http, https or mailto URLs",
+    ]
+
+
+def test_misspelt_keys_at_every_level_are_followed(project):
+    text = GOOD.replace("    entries:", "    entires:").replace(
+        "      - title: First", "      - titel: First"
+    )
+    text += "hero:\n  imag: x.png\n  alt: A banner\nlinks:\n  - titel: Site\n    url: ftp://x\n"
+    problems = problems_in(project, text)
+    assert problems[:3] == [
+        "6:5: unknown key 'entires'; did you mean 'entries'?",
+        "7:9: unknown key 'titel'; did you mean 'title'?",
+        "14:3: unknown key 'imag'; did you mean 'image'?",
+    ]
+    assert problems[3].startswith("14:9: hero.image: image 'x.png' not found (looked for ")
+    assert problems[4:] == [
+        "17:5: unknown key 'titel'; did you mean 'title'?",
+        "18:10: links[0].url: 'ftp://x' is not allowed: links must be http, https or mailto URLs",
+    ]
+
+
+def test_two_misspellings_of_one_key_follow_only_the_first(project):
+    text = GOOD.replace("status: ready", "stauts: ready\nstatsu: draft")
+    assert problems_in(project, text) == [
+        "3:1: unknown key 'stauts'; did you mean 'status'?",
+        "4:1: unknown key 'statsu'; did you mean 'status'?",
+    ]
+
+
+def test_a_misspelt_key_beside_the_right_one_is_not_followed(project):
+    text = GOOD.replace("status: ready", "status: ready\nstauts: redy")
+    assert problems_in(project, text) == ["4:1: unknown key 'stauts'; did you mean 'status'?"]
+
+
+# Two issues with the same slug: the file and line that set the duplicate are blamed.
+
+
+def slug_problems(project: Path, files: dict[str, str]) -> list[str]:
+    issues = project / "issues"
+    for name, text in files.items():
+        (issues / name).write_text(text, encoding="utf-8")
+    _, problems = load_issues(sorted(issues.iterdir()), load_config(project, {}))
+    return [f"{Path(p.path).name}:{p.line}:{p.col}: {p.message}" for p in problems]
+
+
+def with_slug(slug: str) -> str:
+    return GOOD.replace("status: ready", f"status: ready\nslug: {slug}")
+
+
+def test_a_slug_line_that_repeats_a_file_name_is_blamed(project):
+    for earlier, later in (("2013-05.yaml", "special.yaml"), ("special.yaml", "2013-05.yaml")):
+        for path in (project / "issues").iterdir():
+            path.unlink()
+        files = {earlier: GOOD, later: GOOD}
+        files["special.yaml"] = with_slug("2013-05")
+        assert slug_problems(project, files) == [
+            f"special.yaml:4:7: slug '2013-05' is already the slug of "
+            f"{project / 'issues' / '2013-05.yaml'} (from its file name)"
+        ]
+
+
+def test_when_both_files_set_the_slug_the_later_one_is_blamed(project):
+    files = {"a.yaml": with_slug("spring"), "b.yaml": with_slug("spring")}
+    assert slug_problems(project, files) == [
+        f"b.yaml:4:7: slug 'spring' is already the slug of {project / 'issues' / 'a.yaml'} "
+        "(set on its line 4)"
+    ]
+
+
+def test_two_files_named_alike_share_the_slug_of_their_name(project):
+    files = {"2013-05.yaml": GOOD, "2013-05.yml": GOOD}
+    assert slug_problems(project, files) == [
+        f"2013-05.yml:None:None: slug '2013-05' (from the file name) is already the slug of "
+        f"{project / 'issues' / '2013-05.yaml'} (from its file name)"
+    ]
+
+
+# A file that cannot be read as YAML is a draft being written, unless it says it is ready.
+
+
+@pytest.mark.parametrize(
+    ("content", "ready"),
+    [
+        ("title: Next\ndate 2013-08-10\nstatus: draft\n", False),
+        ("title: Next\ndate 2013-08-10\n", False),
+        ("", False),
+        ("# nothing yet\n", False),
+        ("- a list\n", False),
+        ("title: Next\ndate 2013-08-10\nstatus: ready\n", True),
+        ("title: Next\ndate 2013-08-10\nstatus: 'ready'  # going out\n", True),
+        ('title: Next\n\tdate: 2013-08-10\nstatus:   "ready"\n', True),
+        ("title: Next\nintro: |\n  status: ready\nsections 1\n", False),
+    ],
+)
+def test_an_unreadable_file_is_ready_only_if_it_says_so(project, content, ready):
+    path = project / "issues" / "2013-08.yaml"
+    path.write_text(content, encoding="utf-8")
+    read = read_issue_file(path, load_config(project, {}))
+    assert read.problems and read.issue is None
+    assert read.declared_ready is ready
+
+
+@pytest.mark.parametrize("codec", ["latin-1", "utf-16"])
+def test_a_file_in_another_encoding_is_ready_only_if_it_says_so(project, codec):
+    path = project / "issues" / "2013-08.yaml"
+    for status, ready in (("draft", False), ("ready", True)):
+        path.write_bytes(f"title: Août\nstatus: {status}\n".encode(codec))
+        assert read_issue_file(path, load_config(project, {})).declared_ready is ready

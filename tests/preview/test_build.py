@@ -133,3 +133,69 @@ def test_an_image_the_issue_no_longer_uses_is_removed(run, sample_project):
     run("build", "2013-05", "--out", "out")
     images = sample_project / "out" / "2013-05" / "en" / "images"
     assert sorted(p.name for p in images.iterdir()) == ["banner-cooperation.png"]
+
+
+# Two issues with one slug would write into the same folder: build refuses both.
+
+
+def set_slug(sample_project: Path, name: str, status: str, slug: str) -> None:
+    issue = sample_project / "issues" / name
+    text = issue.read_text(encoding="utf-8")
+    line = f"status: {status}\n"
+    issue.write_text(text.replace(line, f"{line}slug: {slug}\n", 1), encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", ["2013-02", "2013-05", "issues/2013-02.yaml", None])
+def test_build_refuses_an_issue_whose_slug_another_ready_issue_has(run, sample_project, name):
+    set_slug(sample_project, "2013-02.yaml", "ready", "2013-05")
+    result = run("build", *([name] if name else []), "--out", "out")
+    assert result.exit_code == 1
+    assert result.output == (
+        "issues/2013-02.yaml:8:7: slug '2013-05' is already the slug of issues/2013-05.yaml "
+        "(from its file name)\n1 problem in 1 file; nothing was written\n"
+    )
+    assert not (sample_project / "out").exists()
+
+
+def test_a_draft_cannot_be_built_over_a_ready_issue_but_does_not_block_it(run, sample_project):
+    set_slug(sample_project, "2013-08.yaml", "draft", "2013-05")
+    refused = run("build", "2013-08", "--out", "out")
+    assert refused.exit_code == 1
+    assert refused.output.startswith("issues/2013-08.yaml:8:7: slug '2013-05' is already the slug")
+    assert not (sample_project / "out").exists()
+    assert run("build", "2013-05", "--out", "out").exit_code == 0
+    assert run("build", "--out", "out").exit_code == 0
+
+
+# A draft that cannot be read as an issue yet is skipped; a file that says it is ready is not.
+
+DRAFTS = {
+    "a YAML syntax error": b"title: Next\ndate 2013-11-10\nstatus: draft\n",
+    "an empty file": b"",
+    "Latin-1": "title: Août\nstatus: draft\n".encode("latin-1"),
+    "UTF-16": "title: Next\nstatus: draft\n".encode("utf-16"),
+}
+
+
+@pytest.mark.parametrize("draft", DRAFTS.values(), ids=DRAFTS.keys())
+def test_a_draft_that_does_not_parse_does_not_block_build(run, sample_project, draft):
+    (sample_project / "issues" / "2013-11.yaml").write_bytes(draft)
+    result = run("build", "--out", "out")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        "warning: skipped the draft issues/2013-11.yaml (1 problem; "
+        "`newsletter validate` lists them)\n"
+    )
+    assert (sample_project / "out" / "2013-05" / "en" / "email.html").is_file()
+
+
+def test_a_file_that_does_not_parse_but_says_ready_blocks_build(run, sample_project):
+    issue = sample_project / "issues" / "2013-11.yaml"
+    issue.write_text("title: Next\ndate 2013-11-10\nstatus: ready\n", encoding="utf-8")
+    result = run("build", "--out", "out")
+    assert result.exit_code == 1
+    assert result.output == (
+        "issues/2013-11.yaml:2:5: missing ':' after 'date' (write 'date: 2013-11-10')\n"
+        "1 problem in 1 file; nothing was written\n"
+    )
+    assert not (sample_project / "out").exists()

@@ -2,6 +2,7 @@
 language fallback, and the field types of settings and issue files."""
 
 from .addresses import InvalidAddress, address_hashes, address_key
+from .encoding import SAVE_AS_UTF8, read_utf8, utf8_problem
 from .errors import NewsletterError, Problem, ProblemsError, reading_order
 from .fields import (
     URL_SCHEMES,
@@ -18,13 +19,14 @@ from .fields import (
 from .languages import base_language, language_fallbacks, pick_language
 from .output_folder import check_output_folder
 from .text import HAS_LINE_BREAK, multiline_problem, one_line_problem, width
-from .validation import Locate, dotted, problems_from
+from .validation import Locate, dotted, problems_from, read_as_suggested
 from .wording import describe_value, did_you_mean, display_path, plural
-from .yamlsource import Document, Loc, load_yaml, parse_yaml
+from .yamlsource import Document, Loc, Scalar, load_yaml, parse_yaml
 from .yamlsource import compose as compose_yaml
 
 __all__ = [
     "HAS_LINE_BREAK",
+    "SAVE_AS_UTF8",
     "URL_SCHEMES",
     "Document",
     "EmailAddress",
@@ -36,6 +38,7 @@ __all__ = [
     "OneLine",
     "Problem",
     "ProblemsError",
+    "Scalar",
     "Timezone",
     "Url",
     "WebUrl",
@@ -59,6 +62,9 @@ __all__ = [
     "pick_language",
     "plural",
     "problems_from",
+    "read_as_suggested",
+    "read_utf8",
     "reading_order",
+    "utf8_problem",
     "width",
 ]

@@ -28,7 +28,13 @@ def describe_value(value: Any) -> str:
     return repr(value) if not isinstance(value, str) else f"'{value}'"
 
 
+def closest(word: str, choices: list[str]) -> str | None:
+    """The one choice `word` is most likely a misspelling of, if any is close enough."""
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def did_you_mean(word: str, choices: list[str]) -> str:
     """`; did you mean 'title'?`, or the choices when none is close."""
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else f"; expected one of: {', '.join(choices)}"
+    close = closest(word, choices)
+    return f"; did you mean '{close}'?" if close else f"; expected one of: {', '.join(choices)}"

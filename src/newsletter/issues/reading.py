@@ -21,6 +21,7 @@ from newsletter.core import (
     load_yaml,
     plural,
     problems_from,
+    read_as_suggested,
     reading_order,
 )
 
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 
 MONTH_FILE = re.compile(r"^(\d{4})-(\d{2})$")
 ISSUE_SUFFIXES = (".yaml", ".yml")
+# `status: ready` as a line of its own, found in a file that cannot be read as YAML.
+SAYS_READY = re.compile(r"""^status[ \t]*:[ \t]*(["']?)ready\1[ \t]*(#.*)?$""", re.MULTILINE)
 
 
 @dataclass
@@ -39,7 +42,8 @@ class IssueFile:
     path: Path
     issue: Issue | None = None
     problems: list[Problem] = field(default_factory=list)
-    declared_ready: bool = True  # unknown (unreadable file) counts as ready: never skip it
+    declared_ready: bool = False
+    slug_at: tuple[int, int] | None = None  # where `slug:` is written; None: the file name
 
 
 def issue_paths(config: Config) -> list[Path]:
@@ -53,16 +57,17 @@ def read_issue_file(path: Path, config: Config) -> IssueFile:
     """Read and check one issue file, keeping every problem found in it."""
     doc, problems = load_yaml(path, display_path(path))
     result = IssueFile(path, problems=problems)
-    if doc is None:
+    if doc is None or not isinstance(doc.data, dict):
+        result.declared_ready = _says_ready(path)
+        if doc is not None:
+            what = "empty" if doc.data is None else "not a mapping of keys to values"
+            message = f"the file is {what}; an issue needs title, date and sections"
+            problems.append(doc.problem((), message))
         return result
-    if not isinstance(doc.data, dict):
-        what = "empty" if doc.data is None else "not a mapping of keys to values"
-        problems.append(
-            doc.problem((), f"the file is {what}; an issue needs title, date and sections")
-        )
-        return result
-    result.declared_ready = doc.data.get("status") == "ready"
-    data = {"slug": path.stem, **doc.data}
+    data, misspelt = read_as_suggested(doc.data, Issue, doc)
+    problems += misspelt
+    result.declared_ready = data.get("status") == "ready"
+    result.slug_at = doc.position(("slug",)) if "slug" in data else None
     context = {
         "languages": config.languages,
         "all_languages": _all_languages(config),
@@ -70,15 +75,26 @@ def read_issue_file(path: Path, config: Config) -> IssueFile:
         "project_dir": config.project_dir,
     }
     try:
-        issue = Issue.model_validate(data, context=context)
+        issue = Issue.model_validate({"slug": path.stem, **data}, context=context)
     except ValidationError as exc:
-        problems += problems_from(exc, Issue, doc.problem)
+        problems += problems_from(exc, Issue, doc.problem, doc.written)
         result.problems = sorted(problems, key=reading_order)
         return result
     issue._source = path
     problems += _check_file(issue, path, doc, config)
     result.issue = None if problems else issue
     return result
+
+
+def _says_ready(path: Path) -> bool:
+    """Whether a file that is not an issue's YAML (yet) is meant to go out: a draft being
+    written is skipped, but a file with a `status: ready` line must stop the run."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return True  # unknown: never skip it without a word
+    # NULs removed: the ASCII of a UTF-16 file then reads as it would in UTF-8.
+    return bool(SAYS_READY.search(data.decode("utf-8", "replace").replace("\x00", "")))
 
 
 def load_issue(path: Path, config: Config) -> tuple[Issue | None, list[Problem]]:
@@ -91,7 +107,7 @@ def load_issues(paths: Iterable[Path], config: Config) -> tuple[list[Issue], lis
     """Read many issue files, collecting every problem; issues come back oldest first."""
     files = [read_issue_file(path, config) for path in paths]
     problems = [p for f in files for p in f.problems]
-    issues, slug_problems = _unique_slugs([f.issue for f in files if f.issue])
+    issues, slug_problems = _unique_slugs([f for f in files if f.issue])
     return issues, problems + slug_problems
 
 
@@ -104,24 +120,28 @@ def load_project_issues(config: Config, paths: Iterable[Path] | None = None) -> 
 
 
 def ready_issues(config: Config) -> list[Issue]:
-    """The issues to publish, oldest first. A draft still being written does not stop them:
-    it is skipped with a warning. A mistake in an issue meant to go out is an error."""
+    """The issues to publish, oldest first. A draft still being written (even one that is
+    not YAML yet) does not stop them: it is skipped with a warning. A mistake in an issue
+    meant to go out is an error, and so is a slug two of them share."""
     files = [read_issue_file(path, config) for path in issue_paths(config)]
-    problems = [p for f in files if f.declared_ready for p in f.problems]
+    ready = [f for f in files if f.declared_ready]
+    problems = [p for f in ready for p in f.problems]
     for draft in (f for f in files if f.problems and not f.declared_ready):
         log.warning(
             "skipped the draft %s (%s; `newsletter validate` lists them)",
             display_path(draft.path),
             plural(len(draft.problems), "problem"),
         )
-    issues, slug_problems = _unique_slugs([f.issue for f in files if f.issue])
+    issues, slug_problems = _unique_slugs([f for f in ready if f.issue])
     if problems or slug_problems:
         raise ProblemsError(problems + slug_problems)
-    return [issue for issue in issues if issue.is_ready]
+    return issues
 
 
 def find_issue(config: Config, name: str | None) -> Issue:
-    """The issue named by a path or slug; the newest ready one when no name is given."""
+    """The issue named by a path or slug; the newest ready one when no name is given.
+    A named issue whose slug a ready issue has too is refused: its files would replace
+    that issue's."""
     if name is None:
         ready = ready_issues(config)
         if not ready:
@@ -129,10 +149,16 @@ def find_issue(config: Config, name: str | None) -> Issue:
                 f"no issue in {display_path(config.issues_dir)}/ has 'status: ready' yet"
             )
         return ready[-1]
-    issue, problems = load_issue(issue_file(config, name), config)
-    if problems or issue is None:
-        raise ProblemsError(problems)
-    return issue
+    path = issue_file(config, name)
+    named = read_issue_file(path, config)
+    if named.problems or named.issue is None:
+        raise ProblemsError(named.problems)
+    slug = named.issue.slug
+    others = [read_issue_file(p, config) for p in issue_paths(config) if not p.samefile(path)]
+    taken = [f for f in others if f.issue and f.issue.is_ready and f.issue.slug == slug]
+    if taken:
+        raise ProblemsError(_slug_taken(*sorted((f, named), key=_path_order)) for f in taken)
+    return named.issue
 
 
 def issue_file(config: Config, name: str) -> Path:
@@ -156,17 +182,33 @@ def issue_months(config: Config) -> list[tuple[int, int]]:
     return sorted((int(m[1]), int(m[2])) for m in months if m)
 
 
-def _unique_slugs(issues: list[Issue]) -> tuple[list[Issue], list[Problem]]:
+def _unique_slugs(files: list[IssueFile]) -> tuple[list[Issue], list[Problem]]:
+    """The valid issues with a slug of their own, oldest first, and a problem for each other."""
     unique, problems, owners = [], [], {}
-    for issue in issues:
-        shown = display_path(issue.source)
+    for read in sorted(files, key=_path_order):
+        issue = read.issue
         if issue.slug in owners:
-            message = f"slug '{issue.slug}' is already used by {owners[issue.slug]}"
-            problems.append(Problem(shown, 1, 1, message))
+            problems.append(_slug_taken(owners[issue.slug], read))
             continue
-        owners[issue.slug] = shown
+        owners[issue.slug] = read
         unique.append(issue)
     return sorted(unique, key=lambda i: (i.date, i.slug)), problems
+
+
+def _slug_taken(first: IssueFile, second: IssueFile) -> Problem:
+    """Two issues share a slug: blame the `slug:` line that made it so (the later file's
+    when both have one), or the later file when both take it from their file names."""
+    blamed, other = (first, second) if first.slug_at and not second.slug_at else (second, first)
+    slug = blamed.issue.slug
+    source = f"set on its line {other.slug_at[0]}" if other.slug_at else "from its file name"
+    own = "" if blamed.slug_at else " (from the file name)"
+    message = f"slug '{slug}'{own} is already the slug of {display_path(other.path)} ({source})"
+    line, col = blamed.slug_at or (None, None)
+    return Problem(display_path(blamed.path), line, col, message)
+
+
+def _path_order(read: IssueFile) -> str:
+    return str(read.path)
 
 
 def _all_languages(config: Config) -> set[str]:

@@ -24,12 +24,21 @@ from typing import IO, Any
 
 import yaml
 
-from newsletter.core import NewsletterError, Problem, ProblemsError, compose_yaml, multiline_problem
+from newsletter.core import (
+    NewsletterError,
+    Problem,
+    ProblemsError,
+    compose_yaml,
+    multiline_problem,
+    read_utf8,
+    utf8_problem,
+)
 
 from .cells import escape_cell, unescape_cell
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 YAML_SUFFIXES = (".yaml", ".yml")
+SAVE_AS_UTF8 = "save the list as UTF-8 (Excel: CSV UTF-8)"
 
 
 @dataclass(slots=True)
@@ -73,7 +82,10 @@ def _open_csv(path: Path, shown: str) -> SubscriberFile:
     stream = path.open(encoding="utf-8-sig", newline="")
     try:
         first = stream.readline()
-    except UnicodeDecodeError:
+        if "\x00" in first and utf8_problem(path.read_bytes(), shown):
+            raise UnicodeError  # NULs between the letters: UTF-16 without a byte order mark
+    except UnicodeError:
+        stream.close()
         raise ProblemsError([_encoding_problem(path, shown)], "subscriber file") from None
     delimiter = max(",;\t", key=first.count) if first.strip() else ","
     stream.seek(0)
@@ -121,14 +133,8 @@ def _decoded(stream: IO[str], path: Path, shown: str) -> Iterator[str]:
 
 
 def _encoding_problem(path: Path, shown: str) -> Problem:
-    data = path.read_bytes()
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        why = f"byte 0x{data[exc.start]:02x} is not UTF-8"
-        return Problem(shown, line, None, f"{why}; save the list as UTF-8 (Excel: CSV UTF-8)")
-    return Problem(shown, None, None, "not UTF-8 text; save the list as UTF-8")
+    found = utf8_problem(path.read_bytes(), shown, SAVE_AS_UTF8)
+    return found or Problem(shown, None, None, f"not UTF-8 text; {SAVE_AS_UTF8}")
 
 
 def _check_header(header: list[str], shown: str, line: int) -> tuple[list[Problem], list[str]]:
@@ -194,10 +200,9 @@ def _open_yaml(path: Path, shown: str) -> SubscriberFile:
 
 def _compose_yaml(path: Path, shown: str) -> yaml.Node | None:
     """The file's YAML as nodes, whose values are the text written (no types guessed)."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise ProblemsError([_encoding_problem(path, shown)], "subscriber file") from None
+    text, problem = read_utf8(path, shown, SAVE_AS_UTF8)
+    if problem:
+        raise ProblemsError([problem], "subscriber file")
     root, problems = compose_yaml(text, shown)
     if problems:
         raise ProblemsError(problems, "subscriber file")
@@ -234,8 +239,14 @@ def write_csv(stream: IO[str], columns: list[str], rows: Iterable[dict[str, Any]
     return count
 
 
+def replacing_csv(path: Path, shown: str) -> contextlib.AbstractContextManager[IO[str]]:
+    """replacing() for a CSV file: UTF-8 with a byte order mark, without which Excel reads
+    it in the Windows code page (Zoë as ZoÃ«); import skips the mark."""
+    return replacing(path, shown, encoding="utf-8-sig")
+
+
 @contextlib.contextmanager
-def replacing(path: Path, shown: str) -> Iterator[IO[str]]:
+def replacing(path: Path, shown: str, encoding: str = "utf-8") -> Iterator[IO[str]]:
     """A text stream that becomes the file at `path` once the block ends without an error.
 
     Until then the old file, if any, is untouched; a failure leaves no half-written file.
@@ -246,7 +257,7 @@ def replacing(path: Path, shown: str) -> Iterator[IO[str]]:
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         with contextlib.suppress(FileNotFoundError):
             os.chmod(descriptor, path.stat().st_mode & 0o7777)
-        with open(descriptor, "w", encoding="utf-8", newline="") as stream:
+        with open(descriptor, "w", encoding=encoding, newline="") as stream:
             yield stream
         os.replace(temporary, path)
     except OSError as exc:
