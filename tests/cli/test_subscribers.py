@@ -108,7 +108,7 @@ def test_import_skip_invalid_reports_the_rows_left_out_and_where_they_went(run):
         result.stdout
         == "new.csv: 1 added, 0 updated, 0 unchanged, 1 rejected (written to bad.csv)\n"
     )
-    assert Path("bad.csv").read_text(encoding="utf-8").startswith("rejected_because,email,")
+    assert Path("bad.csv").read_text(encoding="utf-8-sig").startswith("rejected_because,email,")
     again = run("import", "new.csv", "--skip-invalid", "--rejects", "bad.csv")
     assert again.stdout.endswith("1 rejected (written to bad.csv); nothing changed\n")
 
@@ -143,7 +143,7 @@ def test_skip_invalid_never_replaces_a_rejects_file_it_was_not_told_to(run):
 
     named = run("import", faculty.as_posix(), "--skip-invalid", "--rejects", rejects.as_posix())
     assert named.stdout.startswith("subscribers/faculty.csv: 1 added, 0 updated, 1 unchanged")
-    assert rejects.read_text(encoding="utf-8").startswith("rejected_because,email,name,")
+    assert rejects.read_text(encoding="utf-8-sig").startswith("rejected_because,email,name,")
 
 
 def test_unwritable_rejects_file_is_a_one_line_error_and_nothing_is_imported(run):
@@ -395,7 +395,7 @@ def test_export_writes_csv_to_stdout_or_a_file(run):
     Path("all.csv").write_text("an older export\n", encoding="utf-8")
     result = run("export", "all.csv")
     assert result.stderr == "exported 1 subscriber to all.csv\n"
-    assert Path("all.csv").read_text(encoding="utf-8") == run("export").stdout
+    assert Path("all.csv").read_text(encoding="utf-8-sig") == run("export").stdout
     assert sorted(p.name for p in Path().glob("*all.csv*")) == ["all.csv"]  # no temporary left
 
 
@@ -493,3 +493,32 @@ def test_import_lists_rejected_and_skipped_rows_in_line_order(run):
     )
     result = run("import", "mixed.csv", "--skip-invalid")
     assert [line.split(":")[1] for line in result.stderr.splitlines()] == ["2", "3", "4", "5"]
+
+
+BOM = b"\xef\xbb\xbf"  # what tells Excel that a CSV file is UTF-8
+
+
+def test_exported_file_opens_in_excel_and_imports_back_unchanged(run):
+    run("add", "zoe@example.org", "--name", "Zoë Ōtani", *FORM_CONSENT)
+    run("add", "taro@example.jp", "--name", "山田 太郎", "--language", "ja", *FORM_CONSENT)
+    run("export", "all.csv")
+    data = Path("all.csv").read_bytes()
+    assert data.startswith(BOM + b"email,name,")
+    assert "Zoë Ōtani" in data.decode("utf-8-sig") and "山田 太郎" in data.decode("utf-8-sig")
+    assert not run("export").stdout.startswith("\ufeff")  # programs read standard output
+    assert run("import", "all.csv").stdout == (
+        "all.csv: 0 added, 0 updated, 2 unchanged; nothing changed\n"
+    )
+
+
+def test_rejects_file_opens_in_excel_and_imports_back_once_fixed(run):
+    Path("new.csv").write_text(
+        HEADER + "zoe@,Zoë Ōtani,en,express,2020-01-01,web\n", encoding="utf-8"
+    )
+    run("import", "new.csv", "--skip-invalid")
+    rejects = Path("new.rejects.csv")
+    assert rejects.read_bytes().startswith(BOM + b"rejected_because,email,")
+    fixed = rejects.read_bytes().replace(b"zoe@,", b"zoe@example.org,")
+    Path("fixed.csv").write_bytes(fixed)  # as Excel saves "CSV UTF-8": with the mark
+    assert run("import", "fixed.csv").stdout == "fixed.csv: 1 added, 0 updated, 0 unchanged\n"
+    assert "Zoë Ōtani" in run("list").stdout

@@ -334,15 +334,16 @@ def show(project: Project, email: str) -> None:
 def export(project: Project, file: Path | None) -> None:
     """Write every subscriber as CSV to FILE (default: standard output); import reads it.
 
-    FILE is replaced only once complete; its folder must exist.
+    FILE is replaced only once complete; its folder must exist. It starts with a byte order
+    mark, so that Excel reads it as UTF-8; standard output has none (it goes to programs).
     """
-    from newsletter.subscribers import export_csv, replacing
+    from newsletter.subscribers import export_csv, replacing_csv
 
     store = _open(project)
     if file is None or str(file) == "-":
         export_csv(store, sys.stdout)
         return
-    with replacing(file, display_path(file)) as stream:
+    with replacing_csv(file, display_path(file)) as stream:
         count = export_csv(store, stream)
     click.echo(f"exported {plural(count, 'subscriber')} to {display_path(file)}", err=True)
 

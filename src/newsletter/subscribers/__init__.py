@@ -11,7 +11,7 @@ from .importer import (
     import_list,
     write_import,
 )
-from .listfile import open_list, replacing, write_csv
+from .listfile import open_list, replacing, replacing_csv, write_csv
 from .queries import (
     counts,
     deliverable,
@@ -52,6 +52,7 @@ __all__ = [
     "open_store",
     "parse_moment",
     "replacing",
+    "replacing_csv",
     "write_csv",
     "write_import",
 ]

@@ -41,7 +41,7 @@ from newsletter.db import ACTIVE
 
 from .cells import escape_cell
 from .import_check import REJECTS_COLUMN, CheckedList, Defaults, Entry, Progress, check_list
-from .listfile import open_list, replacing
+from .listfile import open_list, replacing_csv
 from .rows import (
     Change,
     Subscriber,
@@ -181,7 +181,7 @@ def write_import(
     if plan.rejects_path is not None:
         report.problems = sorted(checked.problems, key=reading_order)
         report.rejects_path = plan.rejects_path
-        rejects = replacing(plan.rejects_path, str(plan.rejects_path))
+        rejects = replacing_csv(plan.rejects_path, str(plan.rejects_path))
     try:
         with rejects as stream:  # written first, renamed into place once the import commits
             if stream is not None:
