@@ -209,3 +209,36 @@ def test_every_text_of_the_email_has_enough_contrast(browser, tmp_path, rendered
     page = open_email(browser, tmp_path, rendered, language, 600, scheme=scheme)
     assert color_contrast(page) == {"violations": [], "incomplete": []}
     page.close()
+
+
+PADDING = "e => { const s = getComputedStyle(e); return [s.paddingLeft, s.paddingRight] }"
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_on_a_phone_the_alt_text_band_keeps_its_text_off_the_screen_edges(
+    browser, tmp_path, artifacts, rendered, language
+):
+    # Chromium draws the alt text and the broken-image icon inside the image's box: without
+    # padding the text ran from edge to edge of the screen, the icon against its first word.
+    # Alt text has no box of its own to measure: the image's padding is what insets it.
+    page = open_email(browser, tmp_path, rendered, language, 375, blocked=True)
+    hero = page.locator(".nl-hero img")
+    assert hero.evaluate("img => img.complete && img.naturalWidth") == 0
+    left, right = (float(p.removesuffix("px")) for p in hero.evaluate(PADDING))
+    assert left >= 16 and right >= 16
+    assert hero.bounding_box()["width"] <= 375
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    box = hero.bounding_box()
+    page.screenshot(
+        path=str(artifacts / f"email-2013-05-{language}-375-hero-alt-text.png"),
+        clip={"x": 0, "y": box["y"] - 20, "width": 375, "height": box["height"] + 40},
+    )
+    page.close()
+
+
+def test_on_a_wider_screen_the_loaded_hero_is_not_framed(browser, tmp_path, rendered):
+    page = open_email(browser, tmp_path, rendered, "en", 600)
+    hero = page.locator(".nl-hero img")
+    assert hero.evaluate(PADDING) == ["0px", "0px"]
+    assert hero.bounding_box()["width"] == 600
+    page.close()
