@@ -278,3 +278,69 @@ def test_build_of_a_missing_path_names_only_that_path(run, sample_project):
         result.output
         == "error: no issue 'issues/2099-01.yaml': there is no file issues/2099-01.yaml\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("drafts", "counts"),
+    [
+        (0, "8 issues (8 ready, no drafts)"),
+        (1, "9 issues (8 ready, 1 draft)"),
+        (2, "10 issues (8 ready, 2 drafts)"),
+    ],
+)
+def test_validate_counts_drafts_in_words(run, sample_project, drafts, counts):
+    (sample_project / "issues" / "2013-08.yaml").unlink()  # the sample's draft
+    for _ in range(drafts):
+        assert run("new", cwd=sample_project).exit_code == 0
+    for path in (sample_project / "issues").glob("*.yaml"):  # make the new drafts valid
+        path.write_text(path.read_text(encoding="utf-8").replace('title: ""', "title: T"))
+    result = run("validate", cwd=sample_project)
+    assert result.output == f"ok: newsletter.toml and {counts}\n"
+
+
+def test_validate_of_a_project_without_issues(run, tmp_path):
+    run("init", str(tmp_path))
+    for path in (tmp_path / "issues").glob("*.yaml"):
+        path.unlink()
+    result = run("validate", cwd=tmp_path)
+    assert result.stdout == "ok: newsletter.toml and no issues, 5 warnings\n"
+
+
+def test_validate_of_a_bad_config_does_not_say_nothing_was_written(run, sample_project):
+    config = sample_project / "newsletter.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("timezone", "tmezone", 1))
+    result = run("validate", cwd=sample_project)
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == "1 problem in 1 config file"
+    build = run("build", cwd=sample_project)  # which, unlike validate, would write
+    assert build.output.splitlines()[-1] == "1 problem in 1 config file; nothing was written"
+
+
+def commands_acting_on_a_project() -> list[tuple[str, ...]]:
+    from newsletter.cli.subscribers import subscribers
+
+    found = [(name,) for name in cli.commands if name not in ("init", "subscribers")]
+    return found + [("subscribers", name) for name in subscribers.commands]
+
+
+@pytest.mark.parametrize("command", commands_acting_on_a_project(), ids=" ".join)
+def test_every_command_acting_on_a_project_takes_p_after_it(run, command):
+    assert "-p, --project DIRECTORY" in run(*command, "--help").output
+
+
+def test_p_after_the_command_acts_on_that_project(run, sample_project, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = run("validate", "-p", str(sample_project), cwd=elsewhere)
+    assert result.output == "ok: newsletter.toml and 9 issues (8 ready, 1 draft)\n"
+    listed = run("subscribers", "list", "--project", str(sample_project), cwd=elsewhere)
+    assert listed.exit_code == 0, listed.output
+    assert listed.stdout == "0 subscribers\n"
+    assert (sample_project / "newsletter.db").is_file()
+
+
+def test_p_given_twice_the_later_one_counts(run, sample_project, tmp_path):
+    result = run("-p", str(tmp_path / "nowhere"), "validate", "-p", str(sample_project))
+    assert result.exit_code == 0, result.output
+    result = run("-p", str(sample_project), "validate", "-p", str(tmp_path / "nowhere"))
+    assert result.output == f"error: the project folder {tmp_path / 'nowhere'} does not exist\n"

@@ -71,6 +71,6 @@ def test_out_beside_the_inputs_is_fine(run, sample_project, command):
 
 
 def test_archive_help_says_what_it_keeps():
-    result = CliRunner().invoke(cli, ["archive", "--help"], terminal_width=200)
-    assert "replaced whole" not in result.output
-    assert "files the archive did not make (a CNAME, a .git) are kept" in result.output
+    words = " ".join(CliRunner().invoke(cli, ["archive", "--help"]).output.split())
+    assert "replaced whole" not in words
+    assert "files the archive did not make (a CNAME, a .git) are kept" in words

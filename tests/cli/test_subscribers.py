@@ -522,3 +522,12 @@ def test_rejects_file_opens_in_excel_and_imports_back_once_fixed(run):
     Path("fixed.csv").write_bytes(fixed)  # as Excel saves "CSV UTF-8": with the mark
     assert run("import", "fixed.csv").stdout == "fixed.csv: 1 added, 0 updated, 0 unchanged\n"
     assert "Zoë Ōtani" in run("list").stdout
+
+
+def test_show_gives_each_change_its_time_and_zone(run):
+    run("add", "a@example.org", *FORM_CONSENT)
+    run("unsubscribe", "a@example.org")
+    history = run("show", "a@example.org").stdout.split("\n\n")[1].splitlines()
+    assert history[0].split() == ["when", "change", "status", "consent", "source", "via", "by"]
+    for line in history[1:]:
+        assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d E[SD]T  ", line), line

@@ -413,3 +413,15 @@ def test_a_database_locked_too_long_is_a_clear_error(store, config, command):
     assert 1.5 <= time.monotonic() - started < 5
     assert store.get("a@example.org") is None
     engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("moment", "shown"),
+    [
+        (NOW, "2026-01-15 12:00 EST"),
+        (dt.datetime(2026, 1, 15, 5, 0, tzinfo=dt.UTC), "2026-01-15 00:00 EST"),  # midnight
+        (dt.datetime(2026, 7, 1, 16, 30, tzinfo=dt.UTC), "2026-07-01 12:30 EDT"),
+    ],
+)
+def test_moments_are_shown_where_the_newsletter_is_with_the_zone(store, moment, shown):
+    assert store.moment(moment) == shown

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -16,7 +17,7 @@ from newsletter.core import NewsletterError, ProblemsError
 class Project:
     """The project the command acts on, loaded on first use (`init` needs none)."""
 
-    def __init__(self, folder: Path | None):
+    def __init__(self, folder: Path | None = None):
         self.folder = folder
         self._config: Config | None = None
 
@@ -74,4 +75,25 @@ def show_warnings() -> None:
         logger.propagate = False
 
 
-pass_project = click.make_pass_decorator(Project)
+def _set_folder(ctx: click.Context, _param: click.Parameter, folder: Path | None) -> None:
+    if folder is not None:  # given after the command too: the later one counts
+        ctx.ensure_object(Project).folder = folder
+
+
+project_option = click.option(
+    "--project",
+    "-p",
+    type=click.Path(file_okay=False, path_type=Path),
+    expose_value=False,
+    callback=_set_folder,
+    help="The project folder (default: the nearest folder with newsletter.toml).",
+)
+"""`-p/--project DIR`, taken before the command (`newsletter -p DIR validate`) and after it
+(`newsletter validate -p DIR`): the main group and every command that acts on a project."""
+
+_pass_project = click.make_pass_decorator(Project)
+
+
+def pass_project(command: Callable) -> Callable:
+    """Pass the command the Project it acts on, and give it the -p/--project option."""
+    return project_option(_pass_project(command))

@@ -2,29 +2,22 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from newsletter import __version__
 
 from . import project, subscribers
-from .base import NewsletterGroup, Project, show_warnings
+from .base import NewsletterGroup, Project, project_option, show_warnings
 
 
 @click.group(cls=NewsletterGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="newsletter")
-@click.option(
-    "--project",
-    "-p",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="The project folder (default: the nearest folder with newsletter.toml).",
-)
+@project_option
 @click.pass_context
-def cli(ctx: click.Context, project: Path | None) -> None:
+def cli(ctx: click.Context) -> None:
     """Compose, render, archive and mail a newsletter kept in a git repository."""
     show_warnings()
-    ctx.obj = Project(project)
+    ctx.ensure_object(Project)  # -p/--project, before the command or after it, sets its folder
 
 
 for command in (project.init, project.validate, project.new, project.archive, project.build,

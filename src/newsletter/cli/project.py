@@ -37,22 +37,35 @@ def validate(project: Project, paths: tuple[Path, ...], strict: bool) -> None:
     """Check the config and the issues (default: all of them); report every mistake."""
     from newsletter.project import validate_project
 
-    issues, problems, warnings = validate_project(project.config, list(paths), os.environ)
+    try:
+        issues, problems, warnings = validate_project(project.config, list(paths), os.environ)
+    except ProblemsError as error:  # the config itself: nothing to check the issues against
+        error.consequence = ""  # validate never writes anything
+        raise
     for warning in warnings:
         click.secho(f"warning: {warning}", fg="yellow", err=True)
     if problems:
         error = ProblemsError(problems)
-        error.consequence = ""  # validate never writes anything
+        error.consequence = ""
         raise error
-    ready = sum(issue.is_ready for issue in issues)
     click.secho(
-        f"ok: newsletter.toml and {plural(len(issues), 'issue')} "
-        f"({ready} ready, {len(issues) - ready} draft)"
+        f"ok: newsletter.toml and {_issue_counts([issue.is_ready for issue in issues])}"
         + (f", {plural(len(warnings), 'warning')}" if warnings else ""),
         fg="green",
     )
     if strict and warnings:
         raise NewsletterError("--strict: warnings count as errors")
+
+
+def _issue_counts(ready: list[bool]) -> str:
+    """`2 issues (1 ready, 1 draft)`, `1 issue (1 ready, no drafts)`, `no issues`."""
+    if not ready:
+        return "no issues"
+    drafts = ready.count(False)
+    return (
+        f"{plural(len(ready), 'issue')} ({ready.count(True)} ready, "
+        f"{plural(drafts, 'draft') if drafts else 'no drafts'})"
+    )
 
 
 @click.command()

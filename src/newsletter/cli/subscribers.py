@@ -17,12 +17,11 @@ from newsletter.subscribers import (
     Defaults,
     Store,
     Subscriber,
-    format_moment,
     open_store,
     parse_moment,
 )
 
-from .base import FullHelpGroup, Project, pass_project
+from .base import FullHelpGroup, Project, pass_project, project_option
 from .table import format_table
 
 INTERRUPTED = 128 + 2  # the exit status of a command stopped by Ctrl-C (SIGINT), as shells use
@@ -64,10 +63,11 @@ def _one_line(text: str | None, option: str) -> str | None:
 
 
 def _day(store: Store, moment: dt.datetime | None) -> str:
-    return format_moment(moment, store.timezone)[:10] if moment else "-"
+    return store.day(moment) if moment else "-"
 
 
 @click.group(cls=FullHelpGroup)
+@project_option
 def subscribers() -> None:
     """Who gets the newsletter, and on what consent (CASL)."""
 
@@ -312,7 +312,7 @@ def show(project: Project, email: str) -> None:
         click.echo(", ".join(f"{k}: {v}" for k, v in sorted(subscriber.attributes.items())))
     rows = [
         [
-            format_moment(c.changed_at, store.timezone)[:16].replace("T", " "),
+            store.moment(c.changed_at),
             c.change,
             c.status,
             f"{c.consent} {_day(store, c.consented_at)}",

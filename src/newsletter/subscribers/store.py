@@ -99,6 +99,11 @@ class Store:
         """The date of `moment` where the newsletter is (its configured time zone)."""
         return f"{moment.astimezone(zoneinfo.ZoneInfo(self.timezone)):%Y-%m-%d}"
 
+    def moment(self, moment: dt.datetime) -> str:
+        """`2026-01-15 12:00 EST`: `moment` where the newsletter is, saying which zone that is
+        (the abbreviation, or the offset such as -03 where the zone has none)."""
+        return f"{moment.astimezone(zoneinfo.ZoneInfo(self.timezone)):%Y-%m-%d %H:%M %Z}"
+
     def key(self, email: str) -> str:
         try:
             return address_key(email)
