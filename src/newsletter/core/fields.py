@@ -49,11 +49,23 @@ def check_web_url(value: str) -> str:
     return check_url(value)
 
 
+def babel_locale(tag: str) -> Locale:
+    """Babel's locale for a language tag written as BCP 47 does (`zh-Hant`, `pt-BR`: what
+    HTML's lang and mail's Content-Language hold) or as Babel does (`pt_BR`).
+
+    Raises UnknownLocaleError or ValueError when Babel does not know it.
+    """
+    return Locale.parse(tag.replace("-", "_"))  # Babel reads only `_` between the parts
+
+
 def check_language(code: str) -> str:
+    """A language tag Babel knows, kept as written (it names the edition's folder)."""
     try:
-        Locale.parse(code)
+        babel_locale(code)
     except (UnknownLocaleError, ValueError):
-        raise ValueError(f"'{code}' is not a known language code (try en, fr, ja)") from None
+        raise ValueError(
+            f"'{code}' is not a known language code (try en, fr, ja, pt-BR, zh-Hant)"
+        ) from None
     return code
 
 

@@ -212,9 +212,17 @@ def _path_order(read: IssueFile) -> str:
 
 
 def _all_languages(config: Config) -> set[str]:
+    """What an entry's `language` may be: a language Babel knows, written as BCP 47 does
+    (`zh-Hant`, as HTML's lang takes it) or as Babel does (`zh_Hant`), or its base (`zh`)."""
     from babel.localedata import locale_identifiers
 
-    return {*config.languages, *(base_language(code) for code in locale_identifiers())}
+    known = locale_identifiers()
+    return {
+        *config.languages,
+        *known,
+        *(code.replace("_", "-") for code in known),
+        *(base_language(code) for code in known),
+    }
 
 
 def _check_file(issue: Issue, path: Path, doc: Document, config: Config) -> list[Problem]:

@@ -7,11 +7,10 @@ import tomllib
 from functools import lru_cache
 from pathlib import Path
 
-from babel import Locale
 from babel.dates import format_date, format_skeleton
 
 from newsletter.config import toml_syntax_problem
-from newsletter.core import Problem, ProblemsError, language_fallbacks
+from newsletter.core import Problem, ProblemsError, babel_locale, language_fallbacks
 from newsletter.issues import EntryDate
 
 LABELS_FILE = "labels.toml"
@@ -21,27 +20,27 @@ FALLBACK_LANGUAGE = "en"  # a language missing from labels.toml borrows these wo
 def format_entry_date(date: EntryDate, language: str) -> str:
     """`July 5, 2013` / `2013年7月5日`; a month-only date stays month-only: `July 2013`."""
     if date.day is None:
-        return format_skeleton("yMMMM", date.first_day, locale=language)
-    return format_date(date.first_day, "long", locale=language)
+        return format_skeleton("yMMMM", date.first_day, locale=babel_locale(language))
+    return format_date(date.first_day, "long", locale=babel_locale(language))
 
 
 def format_month(day: dt.date, language: str) -> str:
     """The month an issue belongs to: `May 2013` / `2013年5月`."""
-    return format_skeleton("yMMMM", day, locale=language)
+    return format_skeleton("yMMMM", day, locale=babel_locale(language))
 
 
 @lru_cache(maxsize=64)
 def language_name(code: str, in_language: str | None = None) -> str:
     """`日本語` (a language's own name), or its name in another language: `Japanese`."""
-    locale = Locale.parse(code)
+    locale = babel_locale(code)
     if in_language is None:
-        return locale.get_display_name(code) or code
-    return locale.get_display_name(in_language) or code
+        return locale.get_display_name(locale) or code
+    return locale.get_display_name(babel_locale(in_language)) or code
 
 
 @lru_cache(maxsize=64)
 def text_direction(code: str) -> str:
-    return "rtl" if Locale.parse(code).character_order == "right-to-left" else "ltr"
+    return "rtl" if babel_locale(code).character_order == "right-to-left" else "ltr"
 
 
 def load_labels(path: Path, shown: str | None = None) -> dict[str, dict[str, str]]:
