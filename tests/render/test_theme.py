@@ -144,3 +144,129 @@ def test_check_theme_reports_a_label_table_that_does_not_parse(project):
         " declaration"
     ]
     assert theme_warnings(project_config(project)) == []  # said once, by check_theme
+
+
+def theme_problems(project: Path, template: str, old: str, new: str) -> list[str]:
+    path = project / "templates" / template
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} is not in {template}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return [str(p) for p in check_theme(project_config(project))]
+
+
+NEVER_CLOSED = "is never closed: add {% end{tag} %} where it ends, before"
+UNCLOSED = {
+    # name: (template, text in it, replaced by, line and tag of the opening, what Jinja met)
+    "if_at_the_start_of_a_partial": (
+        "partials/links.mjml", "{# Related links, after the sections. #}",
+        "{% if edition.links %}{# Related links #}", 1, "if", None,
+    ),
+    "if_in_the_middle_closed_by_the_wrong_tag": (
+        "email.mjml", '{% include "partials/section.mjml" %}',
+        '{% if section %}{% include "partials/section.mjml" %}', 52, "if", ("endfor", 53),
+    ),
+    "if_at_the_end_of_a_partial": (
+        "partials/footer.mjml", "<mj-text>&nbsp;</mj-text>",
+        "<mj-text>&nbsp;{% if edition.links %}</mj-text>", 23, "if", None,
+    ),
+    "if_after_block_sets_in_it": (
+        "partials/hero.mjml", "    {% endif %}\n  </mj-column>", "  </mj-column>", 6, "if", None,
+    ),
+    "if_in_a_partial_included_for_every_entry": (
+        "partials/entry.mjml", "  {% endif %}\n  {% if entry.url %}", "  {% if entry.url %}",
+        5, "if", None,
+    ),
+    "for_in_the_email": (
+        "email.mjml", "    {% endfor %}\n", "", 51, "for", None,
+    ),
+    "macro_of_a_site_page": (
+        "site/issue.html", "{% endmacro %}\n", "", 5, "macro", None,
+    ),
+    "if_of_a_site_page_closed_by_the_wrong_tag": (
+        "site/issue.html", '<a class="all" href="{{ home }}">',
+        '{% if home %}<a class="all" href="{{ home }}">', 8, "if", ("endmacro", 11),
+    ),
+    "if_in_the_site_base_page": (
+        "site/base.html", "<body>", "<body>{% if labels %}", 15, "if", None,
+    ),
+    "block_of_the_site_index": (
+        "site/index.html", "{% endblock %}", "", 2, "block", None,
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("mistake", UNCLOSED)
+def test_a_block_left_open_is_reported_where_it_was_opened(project, mistake):
+    # Jinja reports where it gave up: the end of the file, or the next end tag of another block.
+    template, old, new, line, tag, met = UNCLOSED[mistake]
+    where = f"{{% {met[0]} %}} on line {met[1]}" if met else "the end of the file"
+    never_closed = NEVER_CLOSED.replace("{tag}", tag)
+    expected = f"templates/{template}:{line}: {{% {tag} %}} {never_closed} {where}"
+    assert theme_problems(project, template, old, new) == [expected]
+
+
+def test_a_stray_end_tag_is_reported_at_its_line(project):
+    problems = theme_problems(
+        project,
+        "site/index.html",
+        "</section>\n{% endblock %}",
+        "</section>\n{% endif %}\n{% endblock %}",
+    )
+    assert problems == [
+        "templates/site/index.html:25: {% endif %} closes no {% if %}: remove it, or add the"
+        " {% if %} it ends"
+    ]
+
+
+SITE_MISTAKES = {
+    # name: (template, text in it, replaced by, the exact message)
+    "unknown_label_on_the_issue_page": (
+        "site/issue.html", "labels.all_issues", "labels.all_isues",
+        "templates/site/issue.html:8: labels has no attribute 'all_isues'; did you mean 'all_issues'?",
+    ),
+    "unknown_field_of_a_listed_issue": (
+        "site/index.html", "issue.date_label", "issue.date_lable",
+        "templates/site/index.html:15: issue has no attribute 'date_lable'; did you mean 'date_label'?",
+    ),
+    "mistake_in_the_empty_archive_branch": (
+        "site/index.html", "labels.no_issues", "labels.no_issue",
+        "templates/site/index.html:22: labels has no attribute 'no_issue'; did you mean 'no_issues'?",
+    ),
+    "mistake_on_the_newest_issue_only": (
+        "site/issue.html", '<span class="newer"></span>', "<span>{{ nav.newest.title }}</span>",
+        "templates/site/issue.html:9: nav has no attribute 'newest'; did you mean 'newer'?",
+    ),
+    "mistake_in_the_base_page": (
+        "site/base.html", "{{ sender.postal_address }}", "{{ sender.postal }}",
+        "templates/site/base.html:33: sender has no attribute 'postal'; did you mean 'postal_address'?",
+    ),
+    "jinja_in_the_stylesheet": (
+        "site/site.css", "* { box-sizing: border-box; }", "* { box-sizing: {{ box }}; }",
+        "templates/site/site.css:3: 'box' is undefined",
+    ),
+    "missing_base_page": (
+        "site/issue.html", '{% extends "site/base.html" %}', '{% extends "site/bas.html" %}',
+        "templates/site/issue.html:1: template 'site/bas.html' not found in templates/",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("mistake", SITE_MISTAKES)
+def test_check_theme_finds_mistakes_in_the_site_templates(project, mistake):
+    template, old, new, expected = SITE_MISTAKES[mistake]
+    assert theme_problems(project, template, old, new) == [expected]
+
+
+@pytest.mark.parametrize(
+    "template",
+    ["site/index.html", "site/site.css", "partials/entry.mjml", "style.css", "labels.toml"],
+)
+def test_a_theme_file_saved_as_latin_1_is_reported_at_its_first_bad_byte(project, template):
+    path = project / "templates" / template
+    lines = path.read_text(encoding="utf-8").split("\n")
+    lines[2] = "Zoë " + lines[2]  # as a Windows editor saves it: one byte, 0xeb
+    path.write_bytes("\n".join(lines).encode("latin-1", "replace"))
+    problems = [str(p) for p in check_theme(project_config(project))]
+    assert len(problems) == 1
+    assert problems[0].startswith(f"templates/{template}:3:3: byte 0xeb is not UTF-8"), problems
+    assert problems[0].endswith("save the file as UTF-8"), problems

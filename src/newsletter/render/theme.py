@@ -26,6 +26,7 @@ from newsletter.core import (
     ProblemsError,
     display_path,
     language_fallbacks,
+    utf8_problem,
 )
 
 from .compiler import MjmlError
@@ -51,7 +52,7 @@ class Theme:
 
     def __init__(self, folders: list[Path]):
         self.folders = [f for f in folders if f.is_dir()]
-        self.env = _environment(jinja2.FileSystemLoader(self.folders))
+        self.env = _environment(_Utf8Loader(self.folders))
         self._marking_env: jinja2.Environment | None = None
         files = [f / LABELS_FILE for f in self.folders if (f / LABELS_FILE).is_file()]
         self.labels_shown = display_path(files[0]) if files else f"templates/{LABELS_FILE}"
@@ -59,6 +60,7 @@ class Theme:
         # after `newsletter init` copied it is still found.
         self.label_tables: dict[str, dict[str, str]] = {}
         for path in reversed(files):
+            _check_utf8(path)
             for language, table in load_labels(path, display_path(path)).items():
                 self.label_tables[language] = {**self.label_tables.get(language, {}), **table}
 
@@ -89,11 +91,12 @@ class Theme:
     def _render(self, env: jinja2.Environment, name: str, context: Mapping[str, Any]) -> str:
         try:
             return env.get_template(name).render(context)
+        except ProblemsError:  # a template file that is not UTF-8 (_Utf8Loader)
+            raise
         except jinja2.TemplateSyntaxError as exc:
             where = self._shown(exc.filename, exc.name)
-            raise ProblemsError(
-                [Problem(where, exc.lineno, None, exc.message or str(exc))]
-            ) from None
+            line, message = _block_problem(env, exc) or (exc.lineno, exc.message or str(exc))
+            raise ProblemsError([Problem(where, line, None, message)]) from None
         except Exception as exc:
             problem = self._runtime_problem(exc, name)
             if problem is None:
@@ -206,7 +209,108 @@ def _environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
     )
 
 
-class _MarkingLoader(jinja2.FileSystemLoader):
+# Jinja names the block it was still inside when it gave up, at the line where it gave up
+# (often the end of the file): the mistake is where that block was opened. An end tag that
+# closes no open block is the mistake itself, at its own line.
+_INNERMOST = re.compile(r"The innermost block that needs to be closed is '(\w+)'")
+_UNKNOWN_END = re.compile(r"Encountered unknown tag '(end(\w+))'")
+
+
+def _block_problem(env: jinja2.Environment, exc: jinja2.TemplateSyntaxError):
+    """(line, message) for a block tag left open, at the line of its opening tag, or for an
+    end tag that closes nothing; None when the error is another one."""
+    message = exc.message or ""
+    innermost, closing = _INNERMOST.search(message), _UNKNOWN_END.search(message)
+    source = getattr(exc, "source", None)
+    if source is None or not (innermost or closing):
+        return None
+    try:
+        open_tags = _open_tags(env, source, exc.lineno)
+    except jinja2.TemplateSyntaxError:  # the source does not even lex: say what Jinja says
+        return None
+    if closing and closing[2] in _BLOCK_TAGS and closing[2] not in [t for t, _ in open_tags]:
+        end, tag = closing[1], closing[2]
+        return exc.lineno, (
+            f"{{% {end} %}} closes no {{% {tag} %}}: remove it, or add the {{% {tag} %}} it ends"
+        )
+    if not innermost or not open_tags or open_tags[-1][0] != innermost[1]:
+        return None
+    tag, line = open_tags[-1]
+    before = f"{{% {closing[1]} %}} on line {exc.lineno}" if closing else "the end of the file"
+    return (
+        line,
+        f"{{% {tag} %}} is never closed: add {{% end{tag} %}} where it ends, before {before}",
+    )
+
+
+def _open_tags(env: jinja2.Environment, source: str, up_to: int) -> list[tuple[str, int]]:
+    """The block tags still open (name, line), innermost last, where Jinja stopped: at the
+    first end tag that closes none of them, or at line `up_to`."""
+    stack: list[tuple[str, int]] = []
+    tokens = [t for t in env.lex(source) if t[1] != "whitespace" and t[0] <= up_to]
+    for index, (line, kind, _) in enumerate(tokens):
+        if kind != "block_begin" or index + 1 >= len(tokens) or tokens[index + 1][1] != "name":
+            continue
+        name = tokens[index + 1][2]
+        if name.startswith("end"):
+            if not stack or stack[-1][0] != name[3:]:
+                break  # Jinja's own complaint is about this tag
+            stack.pop()
+        elif name in _BLOCK_TAGS and (name != "set" or not _assigns(tokens, index + 2)):
+            stack.append((name, line))
+    return stack
+
+
+# The tags that open a block closed by `end<tag>` (`set` too, when it assigns nothing).
+_BLOCK_TAGS = {
+    "if",
+    "for",
+    "macro",
+    "call",
+    "block",
+    "filter",
+    "with",
+    "autoescape",
+    "trans",
+    "set",
+}
+
+
+def _assigns(tokens: list[tuple[int, str, str]], start: int) -> bool:
+    """Whether the tag from `start` on has `=` (`{% set x = 1 %}`; `{% set x %}` is a block)."""
+    for _, kind, value in tokens[start:]:
+        if kind == "block_end":
+            return False
+        if kind == "operator" and value == "=":
+            return True
+    return False
+
+
+def _check_utf8(path: Path) -> None:
+    """A theme file saved in another encoding: where, and how to fix it."""
+    try:
+        problem = utf8_problem(path.read_bytes(), display_path(path))
+    except OSError:
+        return  # reading it again will say why it cannot be read
+    if problem:
+        raise ProblemsError([problem])
+
+
+class _Utf8Loader(jinja2.FileSystemLoader):
+    """Jinja's file loader, with a file that is not UTF-8 reported at its first bad byte."""
+
+    def get_source(self, environment, template):
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError:
+            for folder in self.searchpath:
+                path = Path(folder) / template
+                if path.is_file():
+                    _check_utf8(path)
+            raise
+
+
+class _MarkingLoader(_Utf8Loader):
     """Puts `<!--@name:line-->` before every template line that starts with a tag."""
 
     def get_source(self, environment, template):
