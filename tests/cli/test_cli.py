@@ -102,7 +102,7 @@ def test_new_with_a_date_and_refusal_to_overwrite(run, tmp_path):
     run("init", str(tmp_path))
     result = run("new", "--date", "2031-04-10", cwd=tmp_path)
     assert result.output == (
-        "Wrote issues/2031-04.yaml: fill in its entries, then set 'status: ready'.\n"
+        "Wrote issues/2031-04.yaml: write its empty texts and entries, then set 'status: ready'.\n"
     )
     text = (tmp_path / "issues" / "2031-04.yaml").read_text(encoding="utf-8")
     assert "date: 2031-04-10" in text and "status: draft" in text
@@ -116,7 +116,11 @@ def test_new_draft_lists_what_the_editor_must_fill_in(run, tmp_path):
     run("new", "--date", "2031-04-10", cwd=tmp_path)
     result = run("validate", "issues/2031-04.yaml", cwd=tmp_path)
     assert result.exit_code == 1
-    assert "issues/2031-04.yaml:8:16: sections[0].entries[0].title: " in result.output
+    assert [line for line in result.output.splitlines() if line.startswith("issues/")] == [
+        "issues/2031-04.yaml:5:12: preheader: is empty: write the text",
+        "issues/2031-04.yaml:6:8: intro: is empty: write the text",
+        "issues/2031-04.yaml:10:16: sections[0].entries[0].title: is empty: write the text",
+    ]
 
 
 def test_console_script_runs(tmp_path):
@@ -129,7 +133,7 @@ def test_a_draft_being_written_does_not_block_build_or_archive(run, sample_proje
     assert run("new", cwd=sample_project).exit_code == 0  # a draft with empty entries
     archive = run("archive", cwd=sample_project)
     assert archive.exit_code == 0, archive.output
-    assert "warning: skipped the draft issues/2013-11.yaml (2 problems; " in archive.output
+    assert "warning: skipped the draft issues/2013-11.yaml (5 problems; " in archive.output
     build = run("build", "--out", "out", cwd=sample_project)
     assert build.exit_code == 0, build.output
     assert (sample_project / "out" / "2013-05" / "en" / "email.html").is_file()
@@ -293,7 +297,7 @@ def test_validate_counts_drafts_in_words(run, sample_project, drafts, counts):
     for _ in range(drafts):
         assert run("new", cwd=sample_project).exit_code == 0
     for path in (sample_project / "issues").glob("*.yaml"):  # make the new drafts valid
-        path.write_text(path.read_text(encoding="utf-8").replace('title: ""', "title: T"))
+        path.write_text(path.read_text(encoding="utf-8").replace('""', '"T"'))
     result = run("validate", cwd=sample_project)
     assert result.output == f"ok: newsletter.toml and {counts}\n"
 

@@ -81,7 +81,7 @@ def new(project: Project, issue_date: dt.datetime | None) -> None:
     from newsletter.issues import new_issue
 
     path = new_issue(project.config, issue_date.date() if issue_date else None)
-    click.echo(f"Wrote {path}: fill in its entries, then set 'status: ready'.")
+    click.echo(f"Wrote {path}: write its empty texts and entries, then set 'status: ready'.")
 
 
 @click.command()

@@ -18,6 +18,7 @@ from .fields import (
     check_web_url,
 )
 from .languages import base_language, language_fallbacks, pick_language
+from .months import format_month
 from .output_folder import check_output_folder
 from .text import HAS_LINE_BREAK, multiline_problem, one_line_problem, width
 from .validation import Locate, dotted, problems_from, read_as_suggested
@@ -56,6 +57,7 @@ __all__ = [
     "did_you_mean",
     "display_path",
     "dotted",
+    "format_month",
     "language_fallbacks",
     "load_yaml",
     "multiline_problem",

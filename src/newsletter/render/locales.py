@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import tomllib
 from functools import lru_cache
 from pathlib import Path
 
-from babel.dates import format_date, format_skeleton
+from babel.dates import format_date
 
 from newsletter.config import toml_syntax_problem
-from newsletter.core import Problem, ProblemsError, babel_locale, language_fallbacks
+from newsletter.core import (
+    Problem,
+    ProblemsError,
+    babel_locale,
+    format_month,  # one rule, shared with `new`
+    language_fallbacks,
+)
 from newsletter.issues import EntryDate
 
 LABELS_FILE = "labels.toml"
@@ -20,13 +25,8 @@ FALLBACK_LANGUAGE = "en"  # a language missing from labels.toml borrows these wo
 def format_entry_date(date: EntryDate, language: str) -> str:
     """`July 5, 2013` / `2013年7月5日`; a month-only date stays month-only: `July 2013`."""
     if date.day is None:
-        return format_skeleton("yMMMM", date.first_day, locale=babel_locale(language))
+        return format_month(date.first_day, language)
     return format_date(date.first_day, "long", locale=babel_locale(language))
-
-
-def format_month(day: dt.date, language: str) -> str:
-    """The month an issue belongs to: `May 2013` / `2013年5月`."""
-    return format_skeleton("yMMMM", day, locale=babel_locale(language))
 
 
 @lru_cache(maxsize=64)
