@@ -133,3 +133,91 @@ def renders_broken(html: str) -> bool:
         return True
     text = re.sub(r"<[^>]+>", "", re.sub(r"<code>.*?</code>", "", html, flags=re.S))
     return re.search(r"\]\(|\]\[|\]:|&lt;[a-z][a-z0-9+.-]*:", text) is not None
+
+
+def test_a_reference_link_is_checked_where_it_is_used(project):
+    assert problems_in(
+        project, intro("See [the file][f].", "", "[f]: ftp://example.net/file.txt")
+    ) == [f"5:3: intro: link 'ftp://example.net/file.txt' {SCHEME}"]
+
+
+def test_a_reference_definition_with_a_space_is_refused_at_its_line(project):
+    assert problems_in(
+        project, intro("See [the report][r].", "", "[r]: https://example.net/annual report.pdf")
+    ) == [f"7:3: intro: link 'https://example.net/annual report.pdf' {SPACE}"]
+
+
+# -- At the line where the link stands ----------------------------------------------------------
+
+
+def test_each_broken_link_is_reported_at_its_own_line_of_a_block(project):
+    assert problems_in(
+        project,
+        intro(
+            "[fine](https://example.org/)",
+            "Read [the report](https://example.net/annual report.pdf) today.",
+            "",
+            "Or [run](javascript:alert(1)) and [this](javascript:alert(2)).",
+            "And again [the report](https://example.net/annual report.pdf).",
+        ),
+    ) == [
+        f"6:3: intro: link 'https://example.net/annual report.pdf' {SPACE}",
+        "8:3: intro: links 'javascript:alert(1)', 'javascript:alert(2)' are not allowed: "
+        "links must be http, https or mailto URLs",
+        f"9:3: intro: link 'https://example.net/annual report.pdf' {SPACE}",
+    ]
+
+
+def test_a_block_that_starts_with_blank_lines_counts_them(project):
+    text = "intro: |+\n\n\n  Text first.\n  See <https://example.net/x y>.\n"
+    assert problems_in(project, text) == [f"8:3: intro: link 'https://example.net/x y' {SPACE}"]
+
+
+def test_a_folded_block_is_reported_at_the_line_where_the_link_is_written(project):
+    text = "intro: >\n  A folded intro\n  over lines, and\n  <https://example.net/x y> here.\n"
+    assert problems_in(project, text) == [f"7:3: intro: link 'https://example.net/x y' {SPACE}"]
+
+
+def test_a_text_over_several_plain_lines_is_reported_where_the_link_is(project):
+    text = "intro: A plain intro\n  over lines, and\n\n  [bad](javascript:x) here.\n"
+    assert problems_in(project, text) == [f"7:3: intro: link 'javascript:x' {SCHEME}"]
+
+
+def test_a_link_on_the_value_s_own_line_is_reported_where_the_value_starts(project):
+    text = "intro: 'See [bad](javascript:x) and [also](javascript:y)'\n"
+    assert problems_in(project, text) == [
+        "4:8: intro: links 'javascript:x', 'javascript:y' are not allowed: "
+        "links must be http, https or mailto URLs"
+    ]
+
+
+def test_each_language_s_text_is_reported_at_its_own_lines(project):
+    text = (
+        "intro:\n"
+        "  en: |\n"
+        "    Fine.\n"
+        "    See <https://example.net/x y>.\n"
+        "  ja: |\n"
+        "    日本語。\n"
+        "\n"
+        "    [報告書](https://example.net/annual report.pdf)を見てください。\n"
+    )
+    assert problems_in(project, text) == [
+        f"7:5: intro.en: link 'https://example.net/x y' {SPACE}",
+        f"11:5: intro.ja: link 'https://example.net/annual report.pdf' {SPACE}",
+    ]
+
+
+def test_a_summary_in_an_entry_is_reported_at_its_own_line(project):
+    text = SECTIONS + (
+        "        summary: |\n"
+        "          First line.\n"
+        "          - an item\n"
+        "          - [bad](javascript:x)\n"
+        "\n"
+        "          > <ftp://example.net/q>\n"
+    )
+    assert problems_in(project, text) == [
+        f"12:11: sections[0].entries[0].summary: link 'javascript:x' {SCHEME}",
+        f"14:11: sections[0].entries[0].summary: link 'ftp://example.net/q' {SCHEME}",
+    ]

@@ -35,7 +35,8 @@ def problems_from(
             loc = (*loc, ctx["key"])
         key_error = error["type"] in ("extra_forbidden", "language_key")
         scalar = written(loc) if written else None
-        problems.append(locate(loc, _message(error, loc, model, scalar), key=key_error))
+        within = {"within": ctx["within"]} if "within" in ctx else {}  # a line inside a text
+        problems.append(locate(loc, _message(error, loc, model, scalar), key=key_error, **within))
     return problems
 
 

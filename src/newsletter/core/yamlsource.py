@@ -16,6 +16,7 @@ import yaml
 
 from .encoding import read_utf8
 from .errors import Problem
+from .scalarlines import line_in_scalar
 from .yamlsyntax import QUOTE_IT, syntax_problem
 
 try:  # libyaml is much faster when present; the pure-Python loader behaves the same.
@@ -81,6 +82,8 @@ class Document:
     value_marks: dict[Loc, tuple[int, int]] = field(default_factory=dict)
     key_marks: dict[Loc, tuple[int, int]] = field(default_factory=dict)
     scalars: dict[Loc, Scalar] = field(default_factory=dict)
+    text: str = ""  # the file as read
+    spans: dict[Loc, tuple[int, int]] = field(default_factory=dict)  # each scalar, in text
 
     def position(self, loc: Loc, *, key: bool = False) -> tuple[int, int]:
         """Where `loc` is written, or where its nearest written parent is."""
@@ -92,8 +95,14 @@ class Document:
                 return self.value_marks[loc[:end]]
         return (1, 1)
 
-    def problem(self, loc: Loc, message: str, *, key: bool = False) -> Problem:
+    def problem(
+        self, loc: Loc, message: str, *, key: bool = False, within: tuple[int, str] | None = None
+    ) -> Problem:
+        """A problem at `loc`; `within`: (a line of its text, counting from 0, and a piece
+        written on it) for a mistake inside a long text, at that line of the file."""
         line, col = self.position(loc, key=key)
+        if within and loc in self.spans:
+            line, col = line_in_scalar(self.text, self.spans[loc], (line, col), *within)
         return Problem(self.path, line, col, message)
 
     def written(self, loc: Loc) -> Scalar | None:
@@ -102,7 +111,7 @@ class Document:
 
     def alias(self, old: Loc, new: Loc) -> None:
         """Make what is written under `old` also found under `new` (a key read as another)."""
-        for table in (self.value_marks, self.key_marks, self.scalars):
+        for table in (self.value_marks, self.key_marks, self.scalars, self.spans):
             for loc, found in list(table.items()):
                 if loc[: len(old)] == old:
                     table[(*new, *loc[len(old) :])] = found
@@ -121,7 +130,7 @@ def parse_yaml(text: str, display: str) -> tuple[Document | None, list[Problem]]
     root, problems = compose(text, display)
     if problems:
         return None, problems
-    doc = Document(display, None)
+    doc = Document(display, None, text=text)
     if root is not None:
         doc.data = _build(root, (), doc, problems)
     return doc, problems
@@ -151,6 +160,7 @@ def _build(node: yaml.Node, loc: Loc, doc: Document, problems: list[Problem]) ->
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, (*loc, i), doc, problems) for i, item in enumerate(node.value)]
     doc.scalars[loc] = Scalar(node.value, node.tag, plain=not node.style)
+    doc.spans[loc] = (node.start_mark.index, node.end_mark.index)
     return _scalar(node, doc, problems)
 
 
