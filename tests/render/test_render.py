@@ -69,9 +69,10 @@ def test_an_email_gmail_would_clip_is_warned_about(sample_project, config):
     long = rendered(80)
     sizes = {lang: len(e.email_html.encode()) for lang, e in long.editions.items()}
     assert all(size > GMAIL_CLIP_BYTES + 10 * 1024 for size in sizes.values()), sizes
-    assert issue_warnings(long) == [
+    warnings = issue_warnings(long)
+    assert [w.split(";")[0] for w in warnings] == [
         f"the {lang} edition's email.html is {size / 1024:.0f} KB: Gmail clips messages over"
-        ' 102 KB (hide the rest behind a "View in browser" link or shorten it)'
+        " 102 KB and hides the rest, the unsubscribe link included"
         for lang, size in sizes.items()
     ]
     assert issue_warnings(rendered(40)) == []
@@ -382,3 +383,55 @@ def test_preheader_is_hidden_without_a_colour_or_font_trick_and_only_in_the_emai
         assert "display:none" in style and "mso-hide:all" in style
         assert not HIDING_TRICKS.search(style), style
         assert edition.preheader not in edition.web_html
+
+
+def sections_issue(entries: dict[str, int]) -> str:
+    """An issue with a section of so many typical entries for each title."""
+    lines = ["title: A long issue\ndate: 2013-09-15\nstatus: ready\nsections:"]
+    for title, count in entries.items():
+        lines.append(f"  - title: {title}\n    entries:")
+        lines += [
+            f"      - title: Entry {n + 1} of {title}, a joint research project on materials\n"
+            f"        date: 2013-08-{n % 28 + 1:02d}\n"
+            f"        url: https://example.org/news/{title.lower()}/{n + 1}\n"
+            "        summary: Researchers from both countries met to plan the next phase of"
+            " the work. *The results* will be shown at a symposium in the autumn."
+            for n in range(count)
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def test_the_gmail_warning_names_the_sections_that_weigh_most(sample_project, config):
+    # It said "hide the rest behind a View in browser link", which an issue cannot do: it
+    # says how much to remove and where the bytes are, for the editor to choose.
+    text = sections_issue({"Small": 4, "Big": 60, "Medium": 20, "Tiny": 1})
+    path = write_issue(sample_project, text, "2013-09.yaml")
+    rendered = render_issue(read_issue(path, config), config)
+    edition = rendered.edition("en")
+    size = len(edition.email_html.encode())
+    weights = edition.section_weights
+    assert [(w.title, w.entries) for w in weights] == [
+        ("Big", 60), ("Medium", 20), ("Small", 4), ("Tiny", 1)
+    ]  # fmt: skip
+    assert weights[0].bytes > 2.5 * weights[1].bytes > 0
+    assert size - weights[0].bytes < GMAIL_CLIP_BYTES  # removing it would be enough
+    kb = [
+        f"{w.bytes / 1024:.0f}" if w.bytes >= 10 * 1024 else f"{w.bytes / 1024:.1f}"
+        for w in weights
+    ]
+    excess = -(-(size - GMAIL_CLIP_BYTES) // 1024)
+    assert issue_warnings(rendered)[0] == (
+        f"the en edition's email.html is {size / 1024:.0f} KB: Gmail clips messages over 102 KB"
+        f" and hides the rest, the unsubscribe link included; remove about {excess} KB: the"
+        f" heaviest sections are 'Big' (60 entries, {kb[0]} KB), 'Medium' (20 entries,"
+        f" {kb[1]} KB) and 'Small' (4 entries, {kb[2]} KB); move some entries to the next issue"
+        " or shorten their summaries"
+    )
+    assert all("View in browser" not in warning for warning in issue_warnings(rendered))
+
+
+def test_an_issue_gmail_shows_whole_is_not_weighed(sample_project, config):
+    path = write_issue(sample_project, sections_issue({"One": 20, "Two": 20}), "2013-09.yaml")
+    rendered = render_issue(read_issue(path, config), config)
+    assert issue_warnings(rendered) == []
+    assert all(e.section_weights == () for e in rendered.editions.values())

@@ -7,6 +7,7 @@ archive and the feed, and the images the issue uses. Nothing here runs per subsc
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -23,6 +24,7 @@ from .theme import Theme, default_templates
 
 EMAIL_TEMPLATE = "email.mjml"
 WEB_IMAGES = "images/"  # where web.html finds the issue's images (build copies them there)
+GMAIL_CLIP_BYTES = 102 * 1024  # Gmail shows this much of an HTML part, then "[Message clipped]"
 
 # The email and the web version come from one compiled document: parts only one of them
 # shows are wrapped in these comments by the templates, and cut from the other.
@@ -37,6 +39,15 @@ PREHEADER_STYLE = "display:none;max-height:0;max-width:0;overflow:hidden;mso-hid
 
 
 @dataclass(frozen=True)
+class SectionWeight:
+    """What one section of an issue adds to an edition's email.html."""
+
+    title: str  # in the edition's language
+    entries: int
+    bytes: int
+
+
+@dataclass(frozen=True)
 class RenderedEdition:
     """One language of one issue, rendered: what `build`, the archive and delivery use."""
 
@@ -48,6 +59,8 @@ class RenderedEdition:
     text: str  # the text/plain part, with placeholders
     web_url: str  # where the archive publishes this edition
     mjml: str = field(repr=False)  # the rendered MJML, for debugging and the benchmark
+    # Heaviest first; weighed only when email_html is over GMAIL_CLIP_BYTES, to say what to cut.
+    section_weights: tuple[SectionWeight, ...] = ()
 
     @cached_property
     def content_html(self) -> str:
@@ -90,7 +103,27 @@ class Renderer:
 
     def render(self, issue: Issue, languages: list[str] | None = None) -> RenderedIssue:
         editions = {lang: self.edition(issue, lang) for lang in languages or self.config.languages}
+        for language, edition in editions.items():
+            if len(edition.email_html.encode("utf-8")) > GMAIL_CLIP_BYTES:
+                weights = self.section_weights(issue, language)
+                editions[language] = dataclasses.replace(edition, section_weights=weights)
         return RenderedIssue(issue, editions, issue_images(issue))
+
+    def section_weights(self, issue: Issue, language: str) -> tuple[SectionWeight, ...]:
+        """The bytes each section adds to the email (the edition with only that section, less
+        the edition with none), heaviest first: one render per section, so only on demand."""
+
+        def size(sections: list) -> int:
+            alone = issue.model_copy(update={"sections": sections})
+            return len(self.edition(alone, language).email_html.encode("utf-8"))
+
+        without = size([])
+        titles = [section.title for section in self.view(issue, language).sections]
+        weights = [
+            SectionWeight(str(title), len(section.entries), size([section]) - without)
+            for section, title in zip(issue.sections, titles, strict=True)
+        ]
+        return tuple(sorted(weights, key=lambda weight: -weight.bytes))
 
     def warnings(self) -> list[str]:
         """What renders, but not as meant: an edition language without its own words."""
