@@ -148,6 +148,13 @@ def test_a_link_to_another_script_shows_its_address_as_written_and_spaces_encode
     )
 
 
+def test_a_bare_address_with_an_encoded_space_stays_one_address():
+    # markdown-it shows %20 as a space in the link's text; the text part keeps the address.
+    assert markdown_text("https://example.net/x%20y and <https://example.net/a%20b>") == (
+        "https://example.net/x%20y and https://example.net/a%20b"
+    )
+
+
 def test_images_show_nothing_in_either_part():
     markdown = "Before ![a chart](https://example.org/c.png) after"
     assert markdown_text(markdown) == "Before  after"

@@ -190,7 +190,11 @@ def _inline_text(children: list[Token]) -> str:
             links.append((len(pieces), token))
         elif kind == "link_close" and links:
             start, link = links.pop()
-            pieces.append(_link_address("".join(pieces[start:]), link))
+            shown = "".join(pieces[start:])
+            if link.markup in ("linkify", "autolink"):  # the address is the text
+                pieces[start:] = [_written_address(shown, link)]
+            else:
+                pieces.append(_link_address(shown, link))
     return "".join(pieces).strip(" ")
 
 
@@ -201,9 +205,17 @@ def _link_address(shown: str, link: Token) -> str:
         return ""  # as in the HTML, which keeps no other link
     url = _readable(href)
     address = url.removeprefix("mailto:")
-    if link.markup in ("linkify", "autolink") or shown.strip() in (href, url, address):
+    if shown.strip() in (href, url, address):
         return ""
     return f" ({address})" if shown.strip() else address
+
+
+def _written_address(shown: str, link: Token) -> str:
+    """A bare address as written (www.example.org); but markdown-it shows a %20 in it as a
+    space, which would cut it in two in plain text: then the address it links to."""
+    if not re.search(r"\s", shown):
+        return shown
+    return _readable(str(link.attrs.get("href", ""))).removeprefix("mailto:")
 
 
 def _readable(href: str) -> str:
