@@ -97,3 +97,13 @@ _pass_project = click.make_pass_decorator(Project)
 def pass_project(command: Callable) -> Callable:
     """Pass the command the Project it acts on, and give it the -p/--project option."""
     return project_option(_pass_project(command))
+
+
+def open_store_announced(project: Project):
+    """The project's store, saying so when opening it created or upgraded the database."""
+    from newsletter.subscribers import open_store
+
+    store = open_store(project.config)
+    if store.migration:
+        click.echo(store.migration.message(store.shown), err=True)
+    return store

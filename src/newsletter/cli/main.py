@@ -6,7 +6,7 @@ import click
 
 from newsletter import __version__
 
-from . import project, subscribers
+from . import delivery, project, subscribers
 from .base import NewsletterGroup, Project, project_option, show_warnings
 
 
@@ -20,8 +20,9 @@ def cli(ctx: click.Context) -> None:
     ctx.ensure_object(Project)  # -p/--project, before the command or after it, sets its folder
 
 
-for command in (project.init, project.validate, project.new, project.archive, project.build,
-                project.preview, subscribers.subscribers):  # fmt: skip
+for command in (project.init, project.validate, project.new, project.build, project.preview,
+                project.archive, delivery.send, delivery.status,
+                subscribers.subscribers):  # fmt: skip
     cli.add_command(command)
 
 

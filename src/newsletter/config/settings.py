@@ -85,6 +85,8 @@ class SenderSettings(Section):
 
     address: EmailAddress
     reply_to: EmailAddress | None = None
+    # Also offered in List-Unsubscribe, for mail programs that write rather than click.
+    unsubscribe_address: EmailAddress | None = None
     postal_address: str = Field(min_length=1)  # CASL and CAN-SPAM require it in every message
     contact_url: Url  # so does a way to reach the sender
 
@@ -103,7 +105,14 @@ class DatabaseSettings(Section):
 class DeliverySettings(Section):
     backend: Literal["outbox", "smtp"] = "outbox"
     outbox: str = "outbox"  # folder for .eml files when backend = "outbox"
-    rate_per_minute: int = Field(default=600, gt=0)
+    connections: int = Field(default=4, ge=1, le=64)  # to the server, each in its own thread
+    messages_per_connection: int = Field(default=1000, ge=0)  # then reconnect; 0: never
+    rate_per_minute: int = Field(default=0, ge=0)  # messages a minute at most; 0: no limit
+    attempts: int = Field(default=5, ge=1)  # tries of a message the server defers (4xx)
+    retry_after: float = Field(default=60, gt=0)  # seconds before the first retry; doubles
+    retry_for_hours: float = Field(default=48, gt=0)  # then a deferred message has failed
+    bounces_to_disable: int = Field(default=2, ge=1)  # permanent refusals (5xx) -> bounced
+    stalled_after: float = Field(default=60, gt=0)  # seconds without progress: stalled
 
 
 class SmtpSettings(Section):
@@ -112,6 +121,7 @@ class SmtpSettings(Section):
     security: Literal["none", "starttls", "tls"] = "starttls"
     username: str = ""
     timeout: float = Field(default=30, gt=0)
+    ca_file: str | None = None  # a CA certificate to trust besides the system's
 
 
 class Settings(BaseModel):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import re
 import zoneinfo
 from dataclasses import dataclass
 from email import policy
@@ -52,6 +53,7 @@ def build_message(
     *,
     date: dt.datetime | None = None,
     message_id: str | None = None,
+    subject_prefix: str = "",
 ) -> EmailMessage:
     """A complete multipart/alternative message (text + HTML, UTF-8) for one recipient."""
     sender = config.sender_in(edition.language)
@@ -60,7 +62,7 @@ def build_message(
     # SMTPUTF8 (RFC 6531/6532) only when an address needs it; else RFC 2047 encoded words.
     mail_policy = policy.SMTP if ascii_only else policy.SMTPUTF8
     message = EmailMessage(policy=mail_policy)
-    message["Subject"] = _shared("Subject", edition.subject)
+    message["Subject"] = _shared("Subject", subject_prefix + edition.subject)
     message["From"] = _shared("From", str(Address(sender.name, addr_spec=sender.address)))
     username, _, domain_part = recipient.email.rpartition("@")
     message["To"] = Address(recipient.name, username, domain_part)  # also a non-ASCII local part
@@ -70,10 +72,11 @@ def build_message(
     zone = zoneinfo.ZoneInfo(config.timezone)
     message["Date"] = format_datetime((date or dt.datetime.now(dt.UTC)).astimezone(zone))
     message["Message-ID"] = message_id or make_msgid(domain=domain.encode("idna").decode())
+    message["List-Id"] = _shared("List-Id", list_id(config, edition.language))
     if recipient.unsubscribe_url:
         # RFC 8058 one-click: mail clients POST "List-Unsubscribe=One-Click" to this URL.
         message["List-Unsubscribe"] = _LongLineHeader(
-            "List-Unsubscribe", f"<{recipient.unsubscribe_url}>"
+            "List-Unsubscribe", list_unsubscribe(config, recipient.unsubscribe_url)
         )
         message["List-Unsubscribe-Post"] = _shared(
             "List-Unsubscribe-Post", "List-Unsubscribe=One-Click"
@@ -85,6 +88,21 @@ def build_message(
     message.attach(_part(personalise(edition.text, values, html_text=False), "plain", mail_policy))
     message.attach(_part(personalise(edition.email_html, values), "html", mail_policy))
     return message
+
+
+def list_id(config: Config, language: str) -> str:
+    """RFC 2919: `Newsletter name <news.example.org>`, from the sender's address (a domain
+    the sender controls), the same for every issue so that filters can match it."""
+    local, _, domain = config.settings.sender.address.rpartition("@")
+    label = re.sub(r"[^A-Za-z0-9-]+", "-", local).strip("-") or "newsletter"
+    name = " ".join(config.masthead(language).name.replace('"', "").split())
+    return f'"{name}" <{label}.{domain.encode("idna").decode()}>'
+
+
+def list_unsubscribe(config: Config, url: str) -> str:
+    """The personal one-click link, and the unsubscribe address where one is configured."""
+    address = config.settings.sender.unsubscribe_address
+    return f"<{url}>" + (f", <mailto:{address}?subject=unsubscribe>" if address else "")
 
 
 def preview_message(edition: RenderedEdition, config: Config) -> EmailMessage:

@@ -67,6 +67,7 @@ class Store:
 
     def __init__(self, engine: Engine, config: Config, migration: Migration | None = None):
         self.engine = engine
+        self.config = config
         self.languages = list(config.languages)
         self.timezone = config.settings.newsletter.timezone
         self.secret_key = config.secret_key

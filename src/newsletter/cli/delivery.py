@@ -1,0 +1,300 @@
+"""`newsletter send` and `newsletter status`: parse options, show the plan, run, report."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from collections import Counter
+
+import click
+
+from newsletter.core import NewsletterError, address_key, plural
+from newsletter.db import DEFERRED, FAILED, OPEN_STATES, SENT, SKIPPED, UNCERTAIN
+
+from .base import Project, open_store_announced, pass_project
+from .progress import SendProgress
+from .table import format_table
+
+
+@click.command()
+@click.argument("issue", required=False)
+@click.option(
+    "--language",
+    "languages",
+    multiple=True,
+    metavar="CODE",
+    help="Send only this edition (repeat for several; default: every edition).",
+)
+@click.option(
+    "--test-to",
+    "test_to",
+    multiple=True,
+    metavar="ADDRESS",
+    help="Send to this address only, the subject marked [TEST]; nothing is recorded.",
+)
+@click.option("--connections", type=click.IntRange(1, 64), help="Connections to the server.")
+@click.option("--rate", type=click.IntRange(0), help="Messages a minute at most (0: no limit).")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask; needed without a terminal.")
+@click.option("--cancel", is_flag=True, help="Cancel what is still to send of ISSUE.")
+@click.option(
+    "--retry-uncertain",
+    is_flag=True,
+    help="Also send the messages a crash left uncertain (some may get the issue twice).",
+)
+@pass_project
+def send(project: Project, issue: str | None, languages: tuple[str, ...], **options) -> None:
+    """Send ISSUE (a path or slug; default: the newest ready one) to every subscriber of
+    each edition, exactly once; run it again to continue after a stop."""
+    from newsletter import delivery
+    from newsletter.issues import find_issue
+    from newsletter.render import Renderer
+
+    config = project.config
+    found = find_issue(config, issue)
+    chosen = _languages(config, languages)
+    if options["test_to"]:
+        return _send_test(config, found, chosen, options["test_to"])
+    if not found.is_ready:
+        raise NewsletterError(
+            f"{found.slug} is a draft: set 'status: ready' in its file to send it "
+            "(--test-to ADDRESS sends a draft to you alone)"
+        )
+    store = open_store_announced(project)
+    if options["cancel"]:
+        for language, count in delivery.cancel_sends(store, found, chosen).items():
+            click.echo(f"{found.slug} {language}: cancelled {plural(count, 'message')}")
+        return
+    transport = delivery.transport_for(config)
+    click.echo(_plan(store, found, chosen, transport))
+    _confirm(options["yes"])
+    rendered = Renderer(config).render(found, chosen)
+    run = delivery.options_for(config, options["connections"], options["rate"])
+    stop = threading.Event()
+    progress = SendProgress(_open_messages(store, found.slug, chosen))
+    with _stopping_on_signals(stop):
+        try:
+            report = delivery.send_issue(
+                store, rendered, transport, run, stop, progress, options["retry_uncertain"]
+            )
+        except delivery.ServerGone as exc:
+            progress.close()
+            raise NewsletterError(
+                f"{exc}; stopped. What was sent is recorded: run `newsletter send "
+                f"{found.slug}` again to continue"
+            ) from None
+        finally:
+            progress.close()
+    _report(found.slug, report, stopped=stop.is_set())
+
+
+def _languages(config, languages: tuple[str, ...]) -> list[str]:
+    for code in languages:
+        if code not in config.languages:
+            raise click.BadParameter(
+                f"'{code}' is not one of this newsletter's languages "
+                f"({', '.join(config.languages)})",
+                param_hint="--language",
+            )
+    return list(dict.fromkeys(languages)) or list(config.languages)
+
+
+def _send_test(config, issue, languages: list[str], addresses: tuple[str, ...]) -> None:
+    from newsletter import delivery
+    from newsletter.render import Renderer
+
+    for address in addresses:
+        try:
+            address_key(address)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--test-to") from None
+    rendered = Renderer(config).render(issue, languages)
+    transport = delivery.transport_for(config)
+    for language, address, reply in delivery.send_test(
+        config, rendered, list(addresses), transport
+    ):
+        verdict = "sent" if reply.accepted else "refused"
+        click.echo(f"test {issue.slug} {language} to {address}: {verdict} ({reply})")
+
+
+def _plan(store, issue, languages: list[str], transport) -> str:
+    from newsletter import delivery
+    from newsletter.subscribers import counts
+
+    existing = {s.language: s for s in delivery.statuses(store, issue.slug)}
+    by_status, _ = counts(store, _now())
+    lines = [f"Issue:    {issue.slug}: {issue.title.get_for(languages[0], languages[0])}"]
+    for language in languages:
+        sent = existing.get(language)
+        if sent is None:
+            eligible = delivery.eligible(store, language)
+            lines.append(
+                f"Edition:  {language}: {plural(eligible.recipients, 'recipient')}"
+                + (
+                    f"; {eligible.lapsed} left out: implied consent lapsed"
+                    if eligible.lapsed
+                    else ""
+                )
+            )
+        else:
+            done = ", ".join(f"{n} {state}" for state, n in sorted(sent.counts.items()))
+            lines.append(
+                f"Edition:  {language}: started {sent.created_at:%Y-%m-%d %H:%M} UTC "
+                f"for {plural(sent.recipients, 'recipient')} ({done}): continues"
+            )
+    left_out = [
+        f"{by_status[status]} {status}"
+        for status in ("unsubscribed", "bounced", "complained")
+        if by_status.get(status)
+    ]
+    if left_out:
+        lines.append(f"Not sent: {', '.join(left_out)}")
+    lines.append(f"Through:  {transport.describe()}")
+    return "\n".join(lines)
+
+
+def _confirm(yes: bool) -> None:
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise NewsletterError("not sent: without a terminal to ask on, pass --yes to send")
+    if not click.confirm("Send?", default=False):
+        raise NewsletterError("not sent")
+
+
+def _open_messages(store, slug: str, languages: list[str]) -> int | None:
+    from newsletter import delivery
+
+    existing = {s.language: s for s in delivery.statuses(store, slug)}
+    total = 0
+    for language in languages:
+        if language in existing:
+            total += existing[language].open
+        else:
+            total += delivery.eligible(store, language).recipients
+    return total
+
+
+class _stopping_on_signals:  # noqa: N801: used as a `with` statement
+    """Ctrl-C or SIGTERM: stop taking new messages, finish those being handed over. A
+    second Ctrl-C stops at once (what was in flight is then uncertain)."""
+
+    def __init__(self, stop: threading.Event):
+        self.stop = stop
+
+    def _handle(self, number, frame) -> None:
+        if self.stop.is_set():
+            raise KeyboardInterrupt
+        self.stop.set()
+        click.echo(
+            "\nstopping: finishing the messages being handed over (Ctrl-C again to quit now)",
+            err=True,
+        )
+
+    def __enter__(self):
+        self.previous = {
+            number: signal.signal(number, self._handle)
+            for number in (signal.SIGINT, signal.SIGTERM)
+        }
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for number, handler in self.previous.items():
+            signal.signal(number, handler)
+
+
+def _report(slug: str, report, stopped: bool) -> None:
+    totals: Counter = Counter()
+    for language, counts in report.counts.items():
+        totals.update(counts)
+        parts = [f"{counts[SENT]} sent"] + [
+            f"{counts[state]} {state}"
+            for state in (FAILED, UNCERTAIN, DEFERRED, SKIPPED)
+            if counts[state]
+        ]
+        still = sum(counts[state] for state in OPEN_STATES if state != DEFERRED)
+        if still:
+            parts.append(f"{still} still to send")
+        click.echo(f"{slug} {language}: {', '.join(parts)}")
+    if report.uncertain:
+        click.echo(
+            f"{plural(report.uncertain, 'message')} of a stopped run may or may not have "
+            "gone: `newsletter status` lists them; --retry-uncertain sends them again",
+            err=True,
+        )
+    if report.bounced:
+        click.echo(f"marked bounced: {', '.join(report.bounced)}", err=True)
+    open_left = sum(totals[state] for state in OPEN_STATES)
+    if stopped and open_left:
+        raise NewsletterError(
+            f"stopped with {plural(open_left, 'message')} still to send: run "
+            f"`newsletter send {slug}` again to continue"
+        )
+    if totals[DEFERRED]:
+        click.echo(
+            f"{plural(totals[DEFERRED], 'message')} deferred by the server will be retried by "
+            f"the next `newsletter send {slug}`",
+            err=True,
+        )
+    if totals[FAILED] or totals[UNCERTAIN]:
+        click.echo(f"details: newsletter status {slug}", err=True)
+
+
+@click.command()
+@click.argument("issue", required=False)
+@pass_project
+def status(project: Project, issue: str | None) -> None:
+    """Every send with its counts and state; with ISSUE, its recipients by state and the
+    reasons for failures."""
+    from newsletter import delivery
+
+    store = open_store_announced(project)
+    slug = None
+    if issue is not None:
+        from newsletter.issues import find_issue
+
+        slug = find_issue(project.config, issue).slug
+    sends = delivery.statuses(store, slug)
+    if not sends:
+        click.echo(f"{slug} has not been sent" if slug else "nothing has been sent yet")
+        return
+    rows = [
+        [
+            s.issue,
+            s.language,
+            f"{s.created_at:%Y-%m-%d %H:%M}",
+            str(s.recipients),
+            str(s.counts[SENT]),
+            str(s.counts[FAILED]),
+            str(s.counts[UNCERTAIN]),
+            str(s.open),
+            _state(s),
+        ]
+        for s in sends
+    ]
+    headers = ["issue", "lang", "started (UTC)", "recipients", "sent", "failed", "uncertain"]
+    click.echo(format_table([*headers, "to send", "state"], rows, right=5)[:])
+    if slug is None:
+        return
+    for s in sends:
+        lines = delivery.recipients(store, s.id)
+        if lines:
+            click.echo(f"\n{s.issue} {s.language}:")
+            click.echo(
+                format_table(
+                    ["address", "state", "attempts", "reason"],
+                    [[line.email, line.state, str(line.attempts), line.reply] for line in lines],
+                )
+            )
+
+
+def _state(s) -> str:
+    if s.state in ("running", "stalled") and s.last_progress:
+        return f"{s.state} (last progress {s.last_progress:%Y-%m-%d %H:%M:%S} UTC)"
+    return s.state
+
+
+def _now():
+    import datetime as dt
+
+    return dt.datetime.now(dt.UTC)

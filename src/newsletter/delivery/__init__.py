@@ -1,0 +1,61 @@
+"""Delivery: each edition to every eligible subscriber exactly once, through a crash-safe
+ledger, over SMTP or into the outbox folder; several workers on one PostgreSQL."""
+
+from .ledger import Claimed, Outcome
+from .policy import RetryPolicy
+from .send import (
+    Eligible,
+    SendReport,
+    cancel_sends,
+    check_can_send,
+    eligible,
+    send_issue,
+    send_test,
+)
+from .setup import options_for, transport_for
+from .status import NOTEWORTHY, RecipientLine, SendStatus, recipients, statuses
+from .tokens import PREFERENCES, UNSUBSCRIBE, InvalidToken, Personal, Signer
+from .transports import (
+    MemoryTransport,
+    OutboxTransport,
+    Reply,
+    SmtpServer,
+    SmtpTransport,
+    Transport,
+    TransportUnavailable,
+)
+from .worker import Options, ServerGone
+
+__all__ = [
+    "NOTEWORTHY",
+    "PREFERENCES",
+    "UNSUBSCRIBE",
+    "Claimed",
+    "Eligible",
+    "InvalidToken",
+    "MemoryTransport",
+    "Options",
+    "OutboxTransport",
+    "Outcome",
+    "Personal",
+    "RecipientLine",
+    "Reply",
+    "RetryPolicy",
+    "SendReport",
+    "SendStatus",
+    "ServerGone",
+    "Signer",
+    "SmtpServer",
+    "SmtpTransport",
+    "Transport",
+    "TransportUnavailable",
+    "cancel_sends",
+    "check_can_send",
+    "eligible",
+    "options_for",
+    "recipients",
+    "send_issue",
+    "send_test",
+    "statuses",
+    "transport_for",
+]

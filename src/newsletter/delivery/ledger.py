@@ -1,0 +1,321 @@
+"""The ledger's writes, each on a caller's Connection inside its transaction.
+
+A send snapshots its recipients once; after that a row only moves forward:
+pending -> claimed (by one worker) -> sending (handed over, one at a time) -> an outcome.
+Claiming takes rows in batches (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so that several
+processes share a send without ever taking the same row); `sending` is written for each
+message before its data goes to the server, so that after a crash the uncertain rows are
+exactly the messages that were in flight.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from newsletter.db import (
+    ACTIVE,
+    CANCELLED,
+    CLAIMED,
+    DEFERRED,
+    PENDING,
+    SENDING,
+    SKIPPED,
+    UNCERTAIN,
+    deliveries,
+    sends,
+    subscribers,
+    workers,
+)
+from newsletter.subscribers import deliverable_query
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A recipient a worker has taken; only that worker may hand it to the server."""
+
+    id: int
+    send_id: int
+    subscriber_id: int | None
+    email: str
+    name: str
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one message: its new state and the server's reply."""
+
+    delivery_id: int
+    state: str
+    reply_code: int | None = None
+    reply: str | None = None
+    message_id: str | None = None
+    next_attempt_at: dt.datetime | None = None
+    attempted: bool = True  # False: never reached the server (attempts stay as they were)
+
+
+def find_send(connection: Connection, issue: str, language: str) -> sa.Row | None:
+    query = sa.select(sends).where(sends.c.issue == issue, sends.c.language == language)
+    return connection.execute(query).first()
+
+
+def start_send(
+    connection: Connection, issue: str, language: str, subject: str, at: dt.datetime
+) -> tuple[int, bool]:
+    """The send of this edition, created with its snapshot if there is none yet; and
+    whether this call created it. Two processes starting at once make one snapshot: the
+    second waits on the unique (issue, language) row, then finds the first one's."""
+    existing = find_send(connection, issue, language)
+    if existing is not None:
+        return existing.id, False
+    lapsed = connection.execute(lapsed_count(at, language)).scalar_one()
+    inserted = connection.execute(
+        _insert_ignoring_conflict(connection)
+        .values(
+            issue=issue,
+            language=language,
+            subject=subject,
+            created_at=at,
+            recipients=0,
+            lapsed=lapsed,
+        )
+        .returning(sends.c.id)
+    ).first()
+    if inserted is None:  # another process created it after we looked
+        return find_send(connection, issue, language).id, False
+    send_id = inserted.id
+    recipients = deliverable_query(at, language).subquery()
+    snapshot = sa.select(
+        sa.literal(send_id),
+        recipients.c.id,
+        recipients.c.email,
+        recipients.c.name,
+        sa.literal(PENDING),
+        sa.literal(0),
+        sa.literal(at, type_=deliveries.c.updated_at.type),
+    )
+    columns = ["send_id", "subscriber_id", "email", "name", "state", "attempts", "updated_at"]
+    connection.execute(sa.insert(deliveries).from_select(columns, snapshot))
+    # Counted, not rowcount: psycopg reports -1 for INSERT ... SELECT through SQLAlchemy.
+    count = connection.execute(
+        sa.select(sa.func.count()).where(deliveries.c.send_id == send_id)
+    ).scalar_one()
+    connection.execute(sa.update(sends).where(sends.c.id == send_id).values(recipients=count))
+    return send_id, True
+
+
+def _insert_ignoring_conflict(connection: Connection):
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(sends).on_conflict_do_nothing(index_elements=["issue", "language"])
+
+
+def lapsed_count(at: dt.datetime, language: str) -> sa.Select:
+    """Active subscribers of the language left out because their implied consent lapsed."""
+    return sa.select(sa.func.count()).where(
+        subscribers.c.status == ACTIVE,
+        subscribers.c.language == language,
+        subscribers.c.consent_expires_at <= at,
+    )
+
+
+def register_worker(connection: Connection, host: str, pid: int, at: dt.datetime) -> int:
+    values = {"host": host, "pid": pid, "started_at": at, "heartbeat_at": at}
+    return connection.execute(sa.insert(workers).values(values).returning(workers.c.id)).scalar()
+
+
+def heartbeat(
+    connection: Connection, worker_id: int, send_ids: Iterable[int], at: dt.datetime
+) -> None:
+    connection.execute(sa.update(workers).where(workers.c.id == worker_id).values(heartbeat_at=at))
+    connection.execute(
+        sa.update(sends).where(sends.c.id.in_(list(send_ids))).values(heartbeat_at=at)
+    )
+
+
+def stop_worker(connection: Connection, worker_id: int, at: dt.datetime) -> None:
+    connection.execute(
+        sa.update(workers).where(workers.c.id == worker_id).values(stopped_at=at, heartbeat_at=at)
+    )
+
+
+def dead_workers(
+    connection: Connection, stale_before: dt.datetime, host: str, alive: Callable[[int], bool]
+) -> list[int]:
+    """Workers that will not finish what they claimed: stopped, silent since `stale_before`,
+    or (on this host) whose process is gone, so that a killed one need not go stale first."""
+    rows = connection.execute(
+        sa.select(workers.c.id, workers.c.host, workers.c.pid, workers.c.heartbeat_at).where(
+            workers.c.id.in_(
+                sa.select(deliveries.c.worker_id)
+                .where(deliveries.c.state.in_([CLAIMED, SENDING]))
+                .distinct()
+            )
+        )
+    ).all()
+    stopped = connection.execute(
+        sa.select(workers.c.id).where(workers.c.stopped_at.is_not(None))
+    ).scalars()
+    gone = {
+        row.id
+        for row in rows
+        if row.heartbeat_at < stale_before or (row.host == host and not alive(row.pid))
+    }
+    return sorted(gone | (set(stopped) & {row.id for row in rows}))
+
+
+def recover(connection: Connection, dead: list[int], at: dt.datetime) -> tuple[int, int]:
+    """Rows left by dead workers: claimed ones go back to pending (they never reached the
+    server); those being handed over become uncertain. Returns both counts."""
+    if not dead:
+        return 0, 0
+    theirs = deliveries.c.worker_id.in_(dead)
+    released = connection.execute(
+        sa.update(deliveries)
+        .where(theirs, deliveries.c.state == CLAIMED)
+        .values(state=PENDING, worker_id=None, updated_at=at)
+    ).rowcount
+    uncertain = connection.execute(
+        sa.update(deliveries)
+        .where(theirs, deliveries.c.state == SENDING)
+        .values(
+            state=UNCERTAIN,
+            reply="the sending process stopped while handing this message to the server",
+            updated_at=at,
+        )
+    ).rowcount
+    return released, uncertain
+
+
+def claim(
+    connection: Connection, send_id: int, worker_id: int, limit: int, at: dt.datetime
+) -> list[Claimed]:
+    """Take up to `limit` rows that are due; on PostgreSQL rows other workers hold are
+    skipped, not waited for. Rows of people who left since the snapshot become skipped."""
+    due = sa.or_(
+        deliveries.c.state == PENDING,
+        sa.and_(deliveries.c.state == DEFERRED, deliveries.c.next_attempt_at <= at),
+    )
+    chosen = (
+        sa.select(deliveries.c.id)
+        .where(deliveries.c.send_id == send_id, due)
+        .order_by(deliveries.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    rows = connection.execute(
+        sa.update(deliveries)
+        .where(deliveries.c.id.in_(chosen))
+        .values(state=CLAIMED, worker_id=worker_id, updated_at=at)
+        .returning(
+            deliveries.c.id,
+            deliveries.c.send_id,
+            deliveries.c.subscriber_id,
+            deliveries.c.email,
+            deliveries.c.name,
+            deliveries.c.attempts,
+        )
+    ).all()
+    claimed = sorted((Claimed(*row) for row in rows), key=lambda c: c.id)
+    gone = _no_longer_subscribed(connection, claimed)
+    if gone:
+        connection.execute(
+            sa.update(deliveries)
+            .where(deliveries.c.id.in_([c.id for c in gone]))
+            .values(state=SKIPPED, reply="no longer subscribed when its turn came", updated_at=at)
+        )
+    return [c for c in claimed if c not in gone]
+
+
+def _no_longer_subscribed(connection: Connection, claimed: list[Claimed]) -> list[Claimed]:
+    ids = [c.subscriber_id for c in claimed if c.subscriber_id is not None]
+    active = set(
+        connection.execute(
+            sa.select(subscribers.c.id).where(
+                subscribers.c.id.in_(ids), subscribers.c.status == ACTIVE
+            )
+        ).scalars()
+    )
+    return [c for c in claimed if c.subscriber_id not in active]
+
+
+def mark_sending(connection: Connection, ids: list[int], worker_id: int, at: dt.datetime) -> None:
+    """Record that these messages are about to be handed to the server."""
+    connection.execute(
+        sa.update(deliveries)
+        .where(
+            deliveries.c.id.in_(ids),
+            deliveries.c.worker_id == worker_id,
+            deliveries.c.state == CLAIMED,
+        )
+        .values(state=SENDING, updated_at=at)
+    )
+
+
+def record(connection: Connection, outcomes: list[Outcome], at: dt.datetime) -> None:
+    """Write outcomes, many in one statement."""
+    if not outcomes:
+        return
+    rows = [
+        {
+            "b_id": o.delivery_id,
+            "b_state": o.state,
+            "b_code": o.reply_code,
+            "b_reply": o.reply,
+            "b_message_id": o.message_id,
+            "b_next": o.next_attempt_at,
+            "b_tries": int(o.attempted),
+            "b_at": at,
+        }
+        for o in outcomes
+    ]
+    statement = (
+        sa.update(deliveries)
+        .where(deliveries.c.id == sa.bindparam("b_id"))
+        .values(
+            state=sa.bindparam("b_state"),
+            reply_code=sa.bindparam("b_code"),
+            reply=sa.bindparam("b_reply"),
+            message_id=sa.func.coalesce(sa.bindparam("b_message_id"), deliveries.c.message_id),
+            next_attempt_at=sa.bindparam("b_next", type_=deliveries.c.next_attempt_at.type),
+            attempts=deliveries.c.attempts + sa.bindparam("b_tries"),
+            updated_at=sa.bindparam("b_at", type_=deliveries.c.updated_at.type),
+        )
+    )
+    connection.execute(statement, rows)
+
+
+def release(connection: Connection, worker_id: int, at: dt.datetime) -> int:
+    """Give back the rows this worker claimed but never handed over (a clean stop)."""
+    return connection.execute(
+        sa.update(deliveries)
+        .where(deliveries.c.worker_id == worker_id, deliveries.c.state == CLAIMED)
+        .values(state=PENDING, worker_id=None, updated_at=at)
+    ).rowcount
+
+
+def cancel(connection: Connection, send_id: int, at: dt.datetime) -> int:
+    """Pending and deferred rows become cancelled; what is in flight finishes."""
+    connection.execute(sa.update(sends).where(sends.c.id == send_id).values(cancelled_at=at))
+    return connection.execute(
+        sa.update(deliveries)
+        .where(deliveries.c.send_id == send_id, deliveries.c.state.in_([PENDING, DEFERRED]))
+        .values(state=CANCELLED, updated_at=at)
+    ).rowcount
+
+
+def retry_uncertain(connection: Connection, send_id: int, at: dt.datetime) -> int:
+    """Uncertain rows go back to pending: the user accepts that some get it twice."""
+    return connection.execute(
+        sa.update(deliveries)
+        .where(deliveries.c.send_id == send_id, deliveries.c.state == UNCERTAIN)
+        .values(state=PENDING, worker_id=None, updated_at=at)
+    ).rowcount

@@ -1,0 +1,40 @@
+"""The transport and the options the project's settings ask for."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from newsletter.config import Config
+
+from .policy import RetryPolicy
+from .transports import OutboxTransport, SmtpServer, SmtpTransport, Transport
+from .worker import Options
+
+
+def transport_for(config: Config) -> Transport:
+    delivery = config.settings.delivery
+    if delivery.backend == "outbox":
+        return OutboxTransport(config.outbox_dir)
+    smtp = config.settings.smtp
+    server = SmtpServer(
+        smtp.host,
+        smtp.port,
+        smtp.security,
+        smtp.username,
+        config.smtp_password,
+        smtp.timeout,
+        smtp.ca_file,
+    )
+    return SmtpTransport(server)
+
+
+def options_for(config: Config, connections: int | None = None, rate: int | None = None) -> Options:
+    delivery = config.settings.delivery
+    return Options(
+        connections=connections or delivery.connections,
+        rate_per_minute=delivery.rate_per_minute if rate is None else rate,
+        messages_per_connection=delivery.messages_per_connection,
+        retry=RetryPolicy(
+            delivery.attempts, delivery.retry_after, dt.timedelta(hours=delivery.retry_for_hours)
+        ),
+    )

@@ -1,0 +1,167 @@
+"""SMTP to a relay (Postfix, a provider's submission server), with Python's smtplib.
+
+Measured on this machine kind against Postfix's smtp-sink (BENCHMARKS.md): smtplib in one
+thread per connection keeps up with smtp-source where aiosmtplib in one event loop is
+CPU-bound at half that. The message's data is written to the socket as prepared bytes (dot-
+stuffed here, CRLF already), because smtplib's `data()` re-scans every line of every message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import smtplib
+import socket
+import ssl
+from dataclasses import dataclass
+
+from .base import ConnectionLost, Envelope, Reply, TransportUnavailable
+
+# A line of the message that starts with "." gets another one (RFC 5321 4.5.2).
+_LEADING_DOT = re.compile(rb"(?m)^\.")
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    host: str
+    port: int
+    security: str  # none, starttls or tls
+    username: str = ""
+    password: str = ""
+    timeout: float = 30
+    ca_file: str | None = None
+
+    def describe(self) -> str:
+        how = {"none": "no encryption", "starttls": "STARTTLS", "tls": "TLS"}[self.security]
+        login = f", as {self.username}" if self.username else ""
+        return f"SMTP {self.host}:{self.port} ({how}{login})"
+
+
+class SmtpTransport:
+    name = "smtp"
+    needs_secret_key = True
+
+    def __init__(self, server: SmtpServer):
+        self.server = server
+
+    def describe(self) -> str:
+        return self.server.describe()
+
+    def connect(self) -> SmtpConnection:
+        return SmtpConnection(self.server)
+
+
+class SmtpConnection:
+    def __init__(self, server: SmtpServer):
+        self.server = server
+        self.smtp = _open(server)
+        self.smtputf8 = self.smtp.has_extn("smtputf8")
+
+    def send(self, envelope: Envelope, message: bytes, name: str = "") -> Reply:
+        smtp = self.smtp
+        options = []
+        if envelope.needs_smtputf8:
+            if not self.smtputf8:
+                return Reply(
+                    553,
+                    "the server does not accept internationalised addresses (no SMTPUTF8); "
+                    "this address cannot be sent to through it",
+                )
+            options.append("SMTPUTF8")
+        try:
+            reply = Reply(*smtp.mail(envelope.sender, options))
+            if reply.accepted:
+                reply = Reply(*smtp.rcpt(envelope.recipient))
+            if reply.accepted:
+                smtp.putcmd("data")
+                reply = Reply(*smtp.getreply())
+                if reply.code == 354:
+                    return self._data(message)
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            raise ConnectionLost(_reason(exc), data_sent=False) from None
+        self._reset(reply)
+        return _text(reply)
+
+    def _data(self, message: bytes) -> Reply:
+        try:
+            self.smtp.sock.sendall(_LEADING_DOT.sub(b"..", message) + b".\r\n")
+        except OSError as exc:
+            raise ConnectionLost(_reason(exc), data_sent=False) from None
+        try:
+            return _text(Reply(*self.smtp.getreply()))
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            # The data went; the server may have taken the message without telling us.
+            raise ConnectionLost(_reason(exc), data_sent=True) from None
+
+    def _reset(self, reply: Reply) -> None:
+        """After a refusal, clear the transaction for the next message (not after 421: the
+        server is closing the connection)."""
+        if reply.code != 421:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                self.smtp.rset()
+
+    def close(self) -> None:
+        try:
+            self.smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            self.smtp.close()
+
+
+def _open(server: SmtpServer) -> smtplib.SMTP:
+    context = ssl.create_default_context(cafile=server.ca_file)  # verifies the certificate
+    try:
+        if server.security == "tls":
+            smtp = smtplib.SMTP_SSL(
+                server.host, server.port, timeout=server.timeout, context=context
+            )
+        else:
+            smtp = smtplib.SMTP(server.host, server.port, timeout=server.timeout)
+        smtp.ehlo()
+        if server.security == "starttls":
+            if not smtp.has_extn("starttls"):
+                smtp.close()
+                raise TransportUnavailable(
+                    f"{server.host}:{server.port} does not offer STARTTLS; set smtp.security "
+                    '= "none" only if the connection is private (127.0.0.1)'
+                )
+            smtp.starttls(context=context)
+            smtp.ehlo()
+        if server.username:
+            smtp.login(server.username, server.password)
+    except smtplib.SMTPAuthenticationError as exc:
+        raise TransportUnavailable(
+            f"{server.host} refused the login of {server.username}: "
+            f"{_reply_text(exc.smtp_error)}; check smtp.username and NEWSLETTER_SMTP_PASSWORD"
+        ) from None
+    except ssl.SSLCertVerificationError as exc:
+        raise TransportUnavailable(
+            f"{server.host}'s certificate cannot be trusted: {exc.verify_message}; "
+            "set smtp.ca_file to the certificate authority that signed it"
+        ) from None
+    except (smtplib.SMTPException, OSError) as exc:
+        raise TransportUnavailable(
+            f"cannot connect to {server.host}:{server.port}: {_reason(exc)}"
+        ) from None
+    return smtp
+
+
+def _text(reply: Reply) -> Reply:
+    return Reply(reply.code, _reply_text(reply.text))
+
+
+def _reply_text(text: bytes | str) -> str:
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return " ".join(text.split())
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, socket.timeout | TimeoutError):
+        return "the server did not answer in time"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused (is the server running?)"
+    if isinstance(exc, socket.gaierror):
+        return f"unknown host ({exc.strerror})"
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return "the server closed the connection"
+    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__

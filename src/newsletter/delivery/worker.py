@@ -1,0 +1,220 @@
+"""A worker process's threads: one per connection to the server, sharing claimed rows.
+
+Each connection thread takes the next claimed recipient, fills the edition's prepared
+message, has the journal commit `sending`, hands the message over, and queues the outcome.
+Rows are claimed in small batches, a few per connection, so that a stop leaves few to give
+back and several processes share a send evenly. A stop (Ctrl-C, SIGTERM, an error) lets
+each connection finish the message it is handing over; claimed rows go back to pending.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from newsletter.config import Config, urls
+from newsletter.db import DEFERRED, deliveries
+from newsletter.mail import PreparedMessage, Recipient
+
+from . import ledger, policy
+from .journal import Journal, utcnow
+from .tokens import UNSUBSCRIBE, Personal, Signer
+from .transports import Connection, ConnectionLost, Envelope, Transport, TransportUnavailable
+
+CLAIM_PER_CONNECTION = 8
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One send being worked on: its ledger id and its prepared message."""
+
+    send_id: int
+    language: str
+    started: dt.datetime
+    message: PreparedMessage
+    id_suffix: str  # Message-ID: <send.row.suffix@domain>, the same on every attempt
+
+
+@dataclass
+class Options:
+    connections: int = 4
+    rate_per_minute: int = 0  # 0: no limit
+    messages_per_connection: int = 0  # 0: no limit
+    reconnect_for: float = 300  # seconds to keep trying a server that stopped answering
+    retry: policy.RetryPolicy = field(
+        default_factory=lambda: policy.RetryPolicy(5, 60, dt.timedelta(hours=48))
+    )
+
+
+# Called for each message done, with its new state; and with None while waiting.
+Progress = Callable[[str | None], None]
+
+
+class ServerGone(Exception):
+    """The server stopped answering for longer than we keep trying."""
+
+
+class Worker:
+    def __init__(
+        self,
+        config: Config,
+        journal: Journal,
+        transport: Transport,
+        editions: list[Edition],
+        options: Options,
+        stop: threading.Event,
+        progress: Progress,
+    ):
+        self.config = config
+        self.journal = journal
+        self.transport = transport
+        self.editions = {edition.send_id: edition for edition in editions}
+        self.options = options
+        self.stop = stop
+        self.progress = progress
+        self.signer = Signer([config.secret_key])
+        self.sender = config.settings.sender.address
+        self.rate = RateLimit(options.rate_per_minute)
+        self._queue: collections.deque[tuple[Edition, ledger.Claimed]] = collections.deque()
+        self._lock = threading.Lock()
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        threads = [
+            threading.Thread(target=self._connection_loop, name=f"connection-{n}", daemon=True)
+            for n in range(self.options.connections)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            while thread.is_alive():  # a timeout, so that the main thread takes signals
+                thread.join(0.2)
+        if self.error is not None:
+            raise self.error
+
+    # Recipients -------------------------------------------------------------------------------
+
+    def _next(self) -> tuple[Edition, ledger.Claimed] | None:
+        with self._lock:
+            while not self.stop.is_set():
+                if self._queue:
+                    return self._queue.popleft()
+                if self._claim():
+                    continue
+                wait = self._seconds_to_next_retry()
+                if wait is None:
+                    return None  # nothing left that this process can send
+                self.progress(None)
+                self.stop.wait(min(wait, 1.0))
+            return None
+
+    def _claim(self) -> bool:
+        limit = CLAIM_PER_CONNECTION * self.options.connections
+        for edition in self.editions.values():
+            claimed = self.journal.claim(edition.send_id, limit)
+            if claimed:
+                self._queue.extend((edition, row) for row in claimed)
+                return True
+        return False
+
+    def _seconds_to_next_retry(self) -> float | None:
+        def earliest(connection, now):
+            query = sa.select(sa.func.min(deliveries.c.next_attempt_at)).where(
+                deliveries.c.send_id.in_(list(self.editions)), deliveries.c.state == DEFERRED
+            )
+            due = connection.execute(query).scalar()
+            return None if due is None else max((due - now).total_seconds(), 0.0)
+
+        return self.journal.call(earliest)
+
+    # Connections ------------------------------------------------------------------------------
+
+    def _connection_loop(self) -> None:
+        connection: Connection | None = None
+        handed = 0
+        try:
+            while (job := self._next()) is not None:
+                if connection is None:
+                    connection, handed = self._connect(), 0
+                keep = self._deliver(connection, *job)
+                handed += 1
+                limit = self.options.messages_per_connection
+                if not keep or (limit and handed >= limit):
+                    connection.close()
+                    connection = None
+        except BaseException as exc:  # stop the others; run() re-raises it
+            if self.error is None:
+                self.error = exc
+            self.stop.set()
+        finally:
+            if connection is not None:
+                connection.close()
+
+    def _connect(self) -> Connection:
+        """A connection, retrying while the server is down, for up to reconnect_for."""
+        deadline = time.monotonic() + self.options.reconnect_for
+        pause = 0.5
+        while True:
+            try:
+                return self.transport.connect()
+            except TransportUnavailable as exc:
+                if time.monotonic() + pause > deadline or self.stop.is_set():
+                    raise ServerGone(str(exc)) from None
+                self.progress(None)
+                self.stop.wait(pause)
+                pause = min(pause * 2, 30)
+
+    def _deliver(self, connection: Connection, edition: Edition, claimed: ledger.Claimed) -> bool:
+        """Hand one message over; False when the connection cannot be used again."""
+        self.rate.wait(self.stop)
+        message_id = self._message_id(edition, claimed)
+        data = edition.message.fill(self._recipient(edition, claimed), message_id)
+        self.journal.sending(claimed.id)
+        keep = True
+        try:
+            reply = connection.send(Envelope(self.sender, claimed.email), data, str(claimed.id))
+            outcome = policy.outcome(
+                claimed, reply, message_id, self.options.retry, edition.started, utcnow()
+            )
+            keep = reply.code != 421  # the server is closing this connection
+        except ConnectionLost as exc:
+            outcome = policy.lost(claimed, exc, message_id)
+            keep = False
+        self.journal.record(outcome)
+        self.progress(outcome.state)
+        return keep
+
+    def _recipient(self, edition: Edition, claimed: ledger.Claimed) -> Recipient:
+        who = Personal(claimed.subscriber_id or 0, edition.send_id)
+        link = urls.unsubscribe_url(self.config, self.signer.token(UNSUBSCRIBE, who))
+        return Recipient(claimed.email, claimed.name, link)
+
+    def _message_id(self, edition: Edition, claimed: ledger.Claimed) -> str:
+        # The same on every attempt: a receiver that gets a message twice can tell.
+        domain = self.sender.rpartition("@")[2].encode("idna").decode("ascii")
+        return f"<{edition.send_id}.{claimed.id}.{edition.id_suffix}@{domain}>"
+
+
+class RateLimit:
+    """At most `per_minute` messages a minute across all connections, evenly spaced."""
+
+    def __init__(self, per_minute: int):
+        self.interval = 60.0 / per_minute if per_minute else 0.0
+        self._next = time.monotonic()
+        self._lock = threading.Lock()
+
+    def wait(self, stop: threading.Event) -> None:
+        if not self.interval:
+            return
+        with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next)
+            self._next = start + self.interval
+        if start > now:
+            stop.wait(start - now)

@@ -1,0 +1,104 @@
+"""A real SMTP server for the tests: aiosmtpd on 127.0.0.1, on a port of its own, that keeps
+what it accepted and answers some recipients as a test tells it to (as aiosmtplib's test
+server does)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
+
+
+@dataclass
+class Faults:
+    """How the server answers; keys are recipient addresses."""
+
+    temporary: dict[str, list[str]] = field(default_factory=dict)  # replies, one per attempt
+    permanent: dict[str, str] = field(default_factory=dict)  # e.g. "550 5.1.1 no such user"
+    drop_after_data: set[str] = field(default_factory=set)  # hang up instead of answering
+    delay: float = 0.0  # seconds before answering each message's data
+    smtputf8: bool = True
+
+
+class Recorder:
+    """aiosmtpd handler: refuses or delays as Faults say, keeps the accepted messages."""
+
+    def __init__(self, faults: Faults):
+        self.faults = faults
+        self.messages: list[tuple[str, bytes]] = []  # (recipient, data)
+        self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        with self.lock:
+            replies = self.faults.temporary.get(address)
+            if replies:
+                return replies.pop(0)
+        if address in self.faults.permanent:
+            return self.faults.permanent[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.faults.delay:
+            await asyncio.sleep(self.faults.delay)
+        (recipient,) = envelope.rcpt_tos
+        if recipient in self.faults.drop_after_data:
+            self.faults.drop_after_data.discard(recipient)
+            server.transport.close()
+            return "421 closing"  # never read: the connection is gone
+        with self.lock:
+            self.messages.append((recipient, envelope.original_content))
+        return "250 2.0.0 accepted"
+
+    def received(self) -> Counter:
+        with self.lock:
+            return Counter(recipient for recipient, _ in self.messages)
+
+
+class TestServer:
+    """The server, started and stopped (and started again on the same port)."""
+
+    __test__ = False  # not a test class, whatever its name
+
+    def __init__(self, faults: Faults | None = None):
+        self.faults = faults or Faults()
+        self.recorder = Recorder(self.faults)
+        self.port = _free_port()
+        self.controller: Controller | None = None
+
+    def start(self) -> TestServer:
+        faults = self.faults
+
+        class Server(Controller):
+            def factory(self):
+                return SMTP(
+                    self.handler,
+                    enable_SMTPUTF8=faults.smtputf8,
+                    decode_data=False,
+                    hostname="test.invalid",
+                )
+
+        self.controller = Server(
+            self.recorder, hostname="127.0.0.1", port=self.port, data_size_limit=0
+        )
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def received(self) -> Counter:
+        return self.recorder.received()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
