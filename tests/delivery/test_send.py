@@ -165,3 +165,23 @@ def test_lapsed_implied_consent_is_left_out_and_counted(store, smtp_server):
     assert "old@example.org" not in smtp_server.received()
     (status,) = delivery.statuses(store, "2013-05")
     assert (status.recipients, status.lapsed) == (2, 1)
+
+
+def test_forget_erases_the_personal_parts_of_a_persons_ledger_rows(store, smtp_server):
+    from newsletter.subscribers import Change
+
+    addresses = add_subscribers(store, 3)
+    run_send(store, ["en"])
+    import datetime as dt
+
+    store.forget(addresses[0], Change("subscribers forget", "tester", dt.datetime.now(dt.UTC)))
+    (status,) = delivery.statuses(store, "2013-05")
+    assert status.counts["sent"] == 3  # the counts stay
+    import sqlalchemy as sa
+
+    from newsletter.db import deliveries
+
+    with store.reading() as connection:
+        rows = connection.execute(sa.select(deliveries.c.email, deliveries.c.name)).all()
+    assert sorted(rows)[0] == ("", "")
+    assert not any(addresses[0] in str(row) for row in rows)

@@ -78,8 +78,25 @@ class Journal:
         if self._failed is not None:
             raise self._failed
         self._queue.put((kind, payload, future))
+        if self._failed is not None or not self._thread.is_alive():  # it stopped meanwhile
+            self._fail_queued(self._failed or RuntimeError("the ledger writer stopped"))
 
     def _run(self) -> None:
+        try:
+            with database_errors(f"the ledger in {self.shown}"):
+                # BEGIN IMMEDIATE on SQLite: the writer takes the write lock up front.
+                self._connection = writing(self.engine.connect())
+                self._writes = ledger.HotWrites(self._connection)
+        except BaseException as exc:
+            self._failed = exc
+            self._fail_queued(exc)
+            return
+        try:
+            self._loop()
+        finally:
+            self._connection.close()
+
+    def _loop(self) -> None:
         stopping = False
         while not stopping:
             try:
@@ -108,17 +125,14 @@ class Journal:
     def _write(self, batch: list, stopping: bool) -> list:
         now = utcnow()
         results: list = []
-        with (
-            database_errors(f"the ledger in {self.shown}"),
-            self.engine.connect() as connection,
-            writing(connection).begin(),
-        ):
+        connection = self._connection  # one for the writer's life: no checkout per group
+        with database_errors(f"the ledger in {self.shown}"), connection.begin():
             marks = [payload for kind, payload, _ in batch if kind == "sending"]
             outcomes = [payload for kind, payload, _ in batch if kind == "outcome"]
             # Outcomes first: a row's outcome and its connection's next mark share a group.
-            ledger.record(connection, outcomes, now)
+            self._writes.record(connection, outcomes, now)
             if marks:
-                ledger.mark_sending(connection, marks, self.worker_id, now)
+                self._writes.mark_sending(connection, marks, self.worker_id, now)
             for kind, payload, _ in batch:
                 results.append(self._one(connection, kind, payload, now))
             if stopping:

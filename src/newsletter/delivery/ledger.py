@@ -247,50 +247,50 @@ def _no_longer_subscribed(connection: Connection, claimed: list[Claimed]) -> lis
     return [c for c in claimed if c.subscriber_id not in active]
 
 
-def mark_sending(connection: Connection, ids: list[int], worker_id: int, at: dt.datetime) -> None:
-    """Record that these messages are about to be handed to the server."""
-    connection.execute(
-        sa.update(deliveries)
-        .where(
-            deliveries.c.id.in_(ids),
-            deliveries.c.worker_id == worker_id,
-            deliveries.c.state == CLAIMED,
-        )
-        .values(state=SENDING, updated_at=at)
-    )
+class HotWrites:
+    """The two writes made for every message, as plain SQL for the connection's driver:
+    through SQLAlchemy's statement machinery each cost more than the database's own work.
+    Times go through the column type's own conversion, so they are stored as Core stores
+    them."""
 
+    def __init__(self, connection: Connection):
+        dialect = connection.dialect
+        self.postgresql = dialect.name == "postgresql"
+        self._time = deliveries.c.updated_at.type.bind_processor(dialect) or (lambda v: v)
+        mark = "UPDATE deliveries SET state = '{sending}', updated_at = {p} WHERE id {ids} "
+        mark += "AND worker_id = {p} AND state = '{claimed}'"
+        self._mark = mark.replace("{sending}", SENDING).replace("{claimed}", CLAIMED)
+        self._record = (
+            "UPDATE deliveries SET state = {p}, reply_code = {p}, reply = {p}, "
+            "message_id = COALESCE({p}, message_id), next_attempt_at = {p}, "
+            "attempts = attempts + {p}, updated_at = {p} WHERE id = {p}"
+        ).replace("{p}", "%s" if self.postgresql else "?")
 
-def record(connection: Connection, outcomes: list[Outcome], at: dt.datetime) -> None:
-    """Write outcomes, many in one statement."""
-    if not outcomes:
-        return
-    rows = [
-        {
-            "b_id": o.delivery_id,
-            "b_state": o.state,
-            "b_code": o.reply_code,
-            "b_reply": o.reply,
-            "b_message_id": o.message_id,
-            "b_next": o.next_attempt_at,
-            "b_tries": int(o.attempted),
-            "b_at": at,
-        }
-        for o in outcomes
-    ]
-    statement = (
-        sa.update(deliveries)
-        .where(deliveries.c.id == sa.bindparam("b_id"))
-        .values(
-            state=sa.bindparam("b_state"),
-            reply_code=sa.bindparam("b_code"),
-            reply=sa.bindparam("b_reply"),
-            message_id=sa.func.coalesce(sa.bindparam("b_message_id"), deliveries.c.message_id),
-            next_attempt_at=sa.bindparam("b_next", type_=deliveries.c.next_attempt_at.type),
-            attempts=deliveries.c.attempts + sa.bindparam("b_tries"),
-            updated_at=sa.bindparam("b_at", type_=deliveries.c.updated_at.type),
-        )
-    )
-    connection.execute(statement, rows)
+    def mark_sending(self, connection: Connection, ids: list[int], worker: int, at) -> None:
+        p = "%s" if self.postgresql else "?"
+        where = "= ANY(%s)" if self.postgresql else f"IN ({', '.join('?' * len(ids))})"
+        sql = self._mark.replace("{ids}", where).replace("{p}", p)
+        ids_part = [ids] if self.postgresql else ids
+        connection.exec_driver_sql(sql, (self._time(at), *ids_part, worker))
+
+    def record(self, connection: Connection, outcomes: list[Outcome], at) -> None:
+        if not outcomes:
+            return
+        when = self._time(at)
+        rows = [
+            (
+                o.state,
+                o.reply_code,
+                o.reply,
+                o.message_id,
+                self._time(o.next_attempt_at) if o.next_attempt_at else None,
+                int(o.attempted),
+                when,
+                o.delivery_id,
+            )
+            for o in outcomes
+        ]
+        connection.exec_driver_sql(self._record, rows)
 
 
 def release(connection: Connection, worker_id: int, at: dt.datetime) -> int:

@@ -100,6 +100,7 @@ def send_issue(
     editions = [
         Edition(
             send_id,
+            issue.slug,
             language,
             created[send_id],
             PreparedMessage.from_edition(rendered.edition(language), config),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -28,6 +29,7 @@ from .tokens import UNSUBSCRIBE, Personal, Signer
 from .transports import Connection, ConnectionLost, Envelope, Transport, TransportUnavailable
 
 CLAIM_PER_CONNECTION = 8
+SWITCH_INTERVAL = 0.0005  # seconds
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class Edition:
     """One send being worked on: its ledger id and its prepared message."""
 
     send_id: int
+    issue: str  # the issue's slug
     language: str
     started: dt.datetime
     message: PreparedMessage
@@ -86,6 +89,16 @@ class Worker:
         self.error: BaseException | None = None
 
     def run(self) -> None:
+        # Threads hand work to each other for every message; Python's default 5 ms between
+        # thread switches would make each hand-over wait for a CPU-bound thread's turn.
+        previous = sys.getswitchinterval()
+        sys.setswitchinterval(SWITCH_INTERVAL)
+        try:
+            self._run_threads()
+        finally:
+            sys.setswitchinterval(previous)
+
+    def _run_threads(self) -> None:
         threads = [
             threading.Thread(target=self._connection_loop, name=f"connection-{n}", daemon=True)
             for n in range(self.options.connections)
@@ -178,7 +191,8 @@ class Worker:
         self.journal.sending(claimed.id)
         keep = True
         try:
-            reply = connection.send(Envelope(self.sender, claimed.email), data, str(claimed.id))
+            name = f"{edition.issue}-{edition.language}-{claimed.id:06d}"
+            reply = connection.send(Envelope(self.sender, claimed.email), data, name)
             outcome = policy.outcome(
                 claimed, reply, message_id, self.options.retry, edition.started, utcnow()
             )

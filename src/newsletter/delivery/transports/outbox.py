@@ -41,7 +41,8 @@ class OutboxConnection:
         self.folder = folder
 
     def send(self, envelope: Envelope, message: bytes, name: str = "") -> Reply:
-        path = self.folder / f"{name or _safe(envelope.recipient)}.eml"
+        # 2013-05-en-000042-jane@example.org.eml: by issue, edition and ledger row.
+        path = self.folder / f"{name}-{_safe(envelope.recipient)}.eml".lstrip("-")
         temporary = path.with_name(f".{path.name}.tmp")
         try:
             temporary.write_bytes(message)

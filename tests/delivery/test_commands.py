@@ -1,0 +1,219 @@
+"""`newsletter send` and `newsletter status` as a user runs them, in a child process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from newsletter import delivery
+
+from .conftest import add_subscribers
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+
+
+def newsletter(project: Path, *args: str, environ: dict, **popen) -> subprocess.Popen:
+    env = {**os.environ, **environ, "PYTHONPATH": str(SRC)}
+    command = [sys.executable, "-c", "from newsletter.cli import main; main()"]
+    return subprocess.Popen(
+        [*command, "-p", str(project), *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **popen,
+    )
+
+
+def run(project: Path, *args: str, environ: dict) -> subprocess.CompletedProcess:
+    process = newsletter(project, *args, environ=environ)
+    out, err = process.communicate(timeout=120)
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+
+@pytest.fixture
+def outbox_environ(environ):
+    return {
+        **{k: v for k, v in environ.items() if not k.startswith("NEWSLETTER_SMTP")},
+        "NEWSLETTER_DELIVERY_BACKEND": "outbox",
+    }
+
+
+def test_send_shows_the_plan_sends_and_reports(sample_project, store, environ, smtp_server):
+    add_subscribers(store, 5, "en")
+    add_subscribers(store, 2, "ja", start=5)
+    result = run(sample_project, "send", "2013-05", "--yes", environ=environ)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[:4] == [
+        "Issue:    2013-05: Japan Science and Technology Newsletter, May 2013",
+        "Edition:  en: 5 recipients",
+        "Edition:  ja: 2 recipients",
+        f"Through:  SMTP 127.0.0.1:{smtp_server.port} (no encryption)",
+    ]
+    assert result.stdout.splitlines()[-2:] == ["2013-05 en: 5 sent", "2013-05 ja: 2 sent"]
+    again = run(sample_project, "send", "2013-05", "--yes", environ=environ)
+    assert "continues" in again.stdout and len(smtp_server.recorder.messages) == 7
+    status = run(sample_project, "status", environ=environ)
+    assert status.returncode == 0, status.stderr
+    lines = status.stdout.splitlines()
+    assert lines[0].split() == [
+        "issue", "lang", "started", "(UTC)", "recipients", "sent", "failed", "uncertain",
+        "to", "send", "state",
+    ]  # fmt: skip
+    assert lines[1].split()[-6:] == ["5", "5", "0", "0", "0", "done"]
+
+
+def test_without_a_terminal_send_needs_yes(sample_project, store, environ):
+    add_subscribers(store, 1)
+    result = run(sample_project, "send", "2013-05", environ=environ)
+    assert result.returncode == 1
+    assert result.stderr.strip().endswith(
+        "error: not sent: without a terminal to ask on, pass --yes to send"
+    )
+    assert delivery.statuses(store) == []
+
+
+def test_a_draft_is_not_sent(sample_project, store, environ):
+    result = run(sample_project, "send", "2013-08", "--yes", environ=environ)
+    assert result.returncode == 1
+    assert "2013-08 is a draft: set 'status: ready' in its file to send it" in result.stderr
+
+
+def test_an_invalid_issue_is_refused_with_its_problems(sample_project, store, environ):
+    path = sample_project / "issues" / "2013-05.yaml"
+    path.write_text(path.read_text().replace("date: 2013-05-31", "date: 2013-05-45"))
+    result = run(sample_project, "send", "2013-05", "--yes", environ=environ)
+    assert result.returncode == 1
+    assert "issues/2013-05.yaml:" in result.stderr and "not a real date" in result.stderr
+
+
+def test_smtp_needs_a_secret_key(sample_project, store, environ):
+    add_subscribers(store, 1)
+    environ = {k: v for k, v in environ.items() if k != "NEWSLETTER_SECRET_KEY"}
+    result = run(sample_project, "send", "2013-05", "--yes", environ=environ)
+    assert result.returncode == 1
+    assert "set NEWSLETTER_SECRET_KEY before sending over SMTP" in result.stderr
+    assert delivery.statuses(store) == []
+
+
+def test_test_to_sends_to_that_address_only_and_records_nothing(
+    sample_project, store, environ, smtp_server
+):
+    add_subscribers(store, 3)
+    result = run(sample_project, "send", "2013-08", "--test-to", "me@example.org", environ=environ)
+    assert result.returncode == 0, result.stderr
+    assert smtp_server.received() == {"me@example.org": 2}  # one message per edition
+    from email import policy
+    from email.parser import BytesParser
+
+    subjects = [
+        BytesParser(policy=policy.default).parsebytes(data)["Subject"]
+        for _, data in smtp_server.recorder.messages
+    ]
+    assert all(subject.startswith("[TEST] ") for subject in subjects)
+    assert delivery.statuses(store) == []
+
+
+def test_cancel_turns_what_is_left_into_cancelled(sample_project, store, environ):
+    import datetime as dt
+
+    from newsletter.delivery import ledger
+
+    add_subscribers(store, 4)
+    with store.transaction() as connection:  # a send that was started and stopped
+        ledger.start_send(connection, "2013-05", "en", "s", dt.datetime.now(dt.UTC))
+    result = run(sample_project, "send", "2013-05", "--cancel", environ=environ)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["2013-05 en: cancelled 4 messages"]
+    (status,) = delivery.statuses(store, "2013-05")
+    assert (status.state, status.counts["cancelled"]) == ("cancelled", 4)
+
+
+def test_the_outbox_needs_no_server_and_no_key(sample_project, store, outbox_environ):
+    add_subscribers(store, 3)
+    environ = {k: v for k, v in outbox_environ.items() if k != "NEWSLETTER_SECRET_KEY"}
+    result = run(sample_project, "send", "--yes", "--language", "en", environ=environ)
+    assert result.returncode == 0, result.stderr
+    assert "Through:  the outbox folder" in result.stdout
+    files = sorted((sample_project / "outbox").glob("*.eml"))
+    assert len(files) == 3
+
+
+def _wait_for(predicate, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_killed_mid_send_then_sent_again_nobody_twice(sample_project, store, environ, smtp_server):
+    addresses = add_subscribers(store, 300)
+    smtp_server.faults.delay = 0.01
+    process = newsletter(
+        sample_project, "send", "2013-05", "-y", "--language", "en", environ=environ
+    )
+    _wait_for(lambda: len(smtp_server.recorder.messages) >= 60)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    before = sum(smtp_server.received().values())
+    assert before < 300
+    result = run(sample_project, "send", "2013-05", "-y", "--language", "en", environ=environ)
+    assert result.returncode == 0, result.stderr
+    received = smtp_server.received()
+    assert set(received.values()) == {1}  # nobody twice
+    (status,) = delivery.statuses(store, "2013-05")
+    uncertain = {line.email for line in delivery.recipients(store, status.id)}
+    assert set(addresses) <= set(received) | uncertain  # everybody else got it
+    assert len(uncertain) <= 4  # at most the messages in flight: one per connection
+    assert status.counts["sent"] + status.counts["uncertain"] == 300
+
+
+def test_ctrl_c_stops_cleanly_and_send_continues(sample_project, store, environ, smtp_server):
+    addresses = add_subscribers(store, 200)
+    smtp_server.faults.delay = 0.01
+    process = newsletter(
+        sample_project, "send", "2013-05", "-y", "--language", "en", environ=environ
+    )
+    _wait_for(lambda: len(smtp_server.recorder.messages) >= 30)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 1, err
+    assert "stopping: finishing the messages being handed over" in err
+    assert "still to send: run `newsletter send 2013-05` again to continue" in err
+    (status,) = delivery.statuses(store, "2013-05")
+    assert status.counts["uncertain"] == 0 and status.counts["claimed"] == 0
+    result = run(sample_project, "send", "2013-05", "-y", "--language", "en", environ=environ)
+    assert result.returncode == 0, result.stderr
+    assert smtp_server.received() == dict.fromkeys(addresses, 1)
+
+
+# Several processes share a send on PostgreSQL; SQLite has one writer at a time.
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_three_processes_share_one_send(sample_project, store, environ, smtp_server):
+    addresses = add_subscribers(store, 600)
+    smtp_server.faults.delay = 0.005
+    processes = [
+        newsletter(sample_project, "send", "2013-05", "--yes", "--language", "en", environ=environ)
+        for _ in range(3)
+    ]
+    for process in processes:
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+    assert smtp_server.received() == dict.fromkeys(addresses, 1)
+    import sqlalchemy as sa
+
+    from newsletter.db import deliveries
+
+    with store.reading() as connection:
+        workers = connection.execute(
+            sa.select(deliveries.c.worker_id, sa.func.count()).group_by(deliveries.c.worker_id)
+        ).all()
+    assert len(workers) == 3  # the work was spread over the three
+    assert all(count > 30 for _, count in workers)
