@@ -79,3 +79,12 @@ def add_subscribers(store: Store, count: int, language: str = "en", start: int =
     with store.transaction() as connection:
         insert_subscribers(connection, rows)
     return addresses
+
+
+def add_subscriber(store: Store, address: str, name: str, language: str = "en") -> None:
+    consent = Consent("express", CONSENTED, "test")
+    row = new_subscriber_values(
+        address, address_key(address), name, language, consent, {}, CONSENTED
+    )
+    with store.transaction() as connection:
+        insert_subscribers(connection, [row])

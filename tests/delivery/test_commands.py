@@ -182,7 +182,7 @@ def test_ctrl_c_stops_cleanly_and_send_continues(sample_project, store, environ,
     )
     _wait_for(lambda: len(smtp_server.recorder.messages) >= 30)
     process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=60)
+    _, err = process.communicate(timeout=60)
     assert process.returncode == 1, err
     assert "stopping: finishing the messages being handed over" in err
     assert "still to send: run `newsletter send 2013-05` again to continue" in err
@@ -204,7 +204,7 @@ def test_three_processes_share_one_send(sample_project, store, environ, smtp_ser
         for _ in range(3)
     ]
     for process in processes:
-        out, err = process.communicate(timeout=120)
+        _, err = process.communicate(timeout=120)
         assert process.returncode == 0, err
     assert smtp_server.received() == dict.fromkeys(addresses, 1)
     import sqlalchemy as sa

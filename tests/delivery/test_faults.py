@@ -9,7 +9,7 @@ import time
 
 from newsletter.db import BOUNCED
 
-from .conftest import add_subscribers
+from .conftest import add_subscriber, add_subscribers
 from .test_send import run_send
 
 
@@ -138,27 +138,7 @@ def test_a_server_down_at_the_start_is_a_clear_error_and_nothing_is_recorded(sto
 
 
 def test_an_international_address_without_smtputf8_fails_with_the_reason(store, smtp_server):
-    import datetime as dt
-
-    from newsletter.core import address_key
-    from newsletter.subscribers import Consent, insert_subscribers, new_subscriber_values
-
-    at = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
-    with store.transaction() as connection:
-        insert_subscribers(
-            connection,
-            [
-                new_subscriber_values(
-                    "rené@exämple.ca",
-                    address_key("rené@exämple.ca"),
-                    "René",
-                    "en",
-                    Consent("express", at, "form"),
-                    {},
-                    at,
-                )  # fmt: skip
-            ],
-        )
+    add_subscriber(store, "rené@exämple.ca", "René")
     add_subscribers(store, 2)
     smtp_server.stop()
     smtp_server.faults.smtputf8 = False
@@ -166,31 +146,12 @@ def test_an_international_address_without_smtputf8_fails_with_the_reason(store, 
     report, _ = run_send(store, ["en"])
     assert report.counts["en"] == {"sent": 2, "failed": 1}
     (line,) = [line for line in _all_lines(store) if line.state == "failed"]
-    assert "SMTPUTF8" in line.reply
+    assert line.email == "rené@exämple.ca"
+    assert "no SMTPUTF8" in line.reply
 
 
 def test_an_international_address_goes_with_smtputf8(store, smtp_server):
-    import datetime as dt
-
-    from newsletter.core import address_key
-    from newsletter.subscribers import Consent, insert_subscribers, new_subscriber_values
-
-    at = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
-    with store.transaction() as connection:
-        insert_subscribers(
-            connection,
-            [
-                new_subscriber_values(
-                    "rené@exämple.ca",
-                    address_key("rené@exämple.ca"),
-                    "René",
-                    "en",
-                    Consent("express", at, "form"),
-                    {},
-                    at,
-                )  # fmt: skip
-            ],
-        )
+    add_subscriber(store, "rené@exämple.ca", "René")
     report, _ = run_send(store, ["en"])
     assert report.counts["en"] == {"sent": 1}
     assert list(smtp_server.received()) == ["rené@exämple.ca"]

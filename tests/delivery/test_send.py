@@ -154,10 +154,9 @@ def test_lapsed_implied_consent_is_left_out_and_counted(store, smtp_server):
     from newsletter.subscribers import Consent, insert_subscribers, new_subscriber_values
 
     old = dt.datetime(2015, 1, 1, tzinfo=dt.UTC)
-    row = new_subscriber_values(
-        "old@example.org", address_key("old@example.org"), "Old", "en",
-        Consent("implied", old, "card"), {}, old,
-    )  # fmt: skip
+    card = Consent("implied", old, "business card")
+    key = address_key("old@example.org")
+    row = new_subscriber_values("old@example.org", key, "Old", "en", card, {}, old)
     with store.transaction() as connection:
         insert_subscribers(connection, [row])
     add_subscribers(store, 2)
