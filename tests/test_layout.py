@@ -94,6 +94,7 @@ def test_a_wheel_install_finds_the_theme_the_starter_and_the_migrations(installe
     newsletter = installed / "bin" / "newsletter"
     where = subprocess.run(
         [installed / "bin" / "python", "-c", "import newsletter; print(newsletter.__file__)"],
+        env=_clean_env(),
         capture_output=True,
         text=True,
         check=True,
@@ -117,4 +118,7 @@ def test_a_wheel_install_finds_the_theme_the_starter_and_the_migrations(installe
 
 
 def _clean_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("NEWSLETTER_")}
+    # Neither the project's settings nor a PYTHONPATH pointing at a checkout leak in.
+    return {
+        k: v for k, v in os.environ.items() if not k.startswith("NEWSLETTER_") and k != "PYTHONPATH"
+    }

@@ -45,9 +45,10 @@ class Journal:
 
     # What the workers ask for --------------------------------------------------------------
 
-    def sending(self, delivery_id: int) -> None:
-        """Commit that this message is being handed over; returns once it is durable."""
-        self._ask("sending", delivery_id).result()
+    def sending(self, delivery_id: int) -> Future:
+        """Commit that this message is being handed over; the future is done once it is
+        durable. Until then the message's data may travel, but not its final dot."""
+        return self._ask("sending", delivery_id)
 
     def record(self, outcome: ledger.Outcome) -> None:
         """Queue an outcome; it is committed with the next group."""

@@ -188,11 +188,12 @@ class Worker:
         self.rate.wait(self.stop)
         message_id = self._message_id(edition, claimed)
         data = edition.message.fill(self._recipient(edition, claimed), message_id)
-        self.journal.sending(claimed.id)
+        handed_over = self.journal.sending(claimed.id)
         keep = True
         try:
             name = f"{edition.issue}-{edition.language}-{claimed.id:06d}"
-            reply = connection.send(Envelope(self.sender, claimed.email), data, name)
+            envelope = Envelope(self.sender, claimed.email)
+            reply = connection.send(envelope, data, name, handed_over.result)
             outcome = policy.outcome(
                 claimed, reply, message_id, self.options.retry, edition.started, utcnow()
             )

@@ -9,6 +9,7 @@ uncertain) or not (then it surely did not, and the message can go again).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -58,9 +59,12 @@ class TransportUnavailable(Exception):
 
 
 class Connection(Protocol):
-    def send(self, envelope: Envelope, message: bytes, name: str = "") -> Reply:
-        """Hand over one message (CRLF line ends), `name` being its ledger row; raises
-        ConnectionLost when the line breaks."""
+    def send(
+        self, envelope: Envelope, message: bytes, name: str, before_end: Callable[[], None]
+    ) -> Reply:
+        """Hand over one message (CRLF line ends), `name` being its ledger row. The server
+        takes the message only at its end (SMTP's final dot): `before_end` is called just
+        before, and may raise to abandon it. ConnectionLost when the line breaks."""
 
     def close(self) -> None: ...
 

@@ -31,9 +31,12 @@ class MemoryConnection:
     def __init__(self, transport: MemoryTransport):
         self.transport = transport
 
-    def send(self, envelope: Envelope, message: bytes, name: str = "") -> Reply:
+    def send(
+        self, envelope: Envelope, message: bytes, name: str, before_end: Callable[[], None]
+    ) -> Reply:
         reply = self.transport.answer(envelope)
         if reply.accepted:
+            before_end()
             with self.transport._lock:
                 self.transport.sent.append((envelope, message))
         return reply

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from newsletter.core import display_path
@@ -40,13 +41,16 @@ class OutboxConnection:
     def __init__(self, folder: Path):
         self.folder = folder
 
-    def send(self, envelope: Envelope, message: bytes, name: str = "") -> Reply:
+    def send(
+        self, envelope: Envelope, message: bytes, name: str, before_end: Callable[[], None]
+    ) -> Reply:
         # 2013-05-en-000042-jane@example.org.eml: by issue, edition and ledger row.
         path = self.folder / f"{name}-{_safe(envelope.recipient)}.eml".lstrip("-")
         temporary = path.with_name(f".{path.name}.tmp")
         try:
             temporary.write_bytes(message)
-            os.replace(temporary, path)
+            before_end()
+            os.replace(temporary, path)  # the file appears whole, or not at all
         except OSError as exc:
             # Like a server's 451: the message can be written later, once there is room.
             return Reply(451, f"cannot write {display_path(path)}: {exc.strerror}")

@@ -12,6 +12,7 @@ import contextlib
 import smtplib
 import socket
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .base import ConnectionLost, Envelope, Reply, TransportUnavailable
@@ -51,10 +52,14 @@ class SmtpConnection:
     def __init__(self, server: SmtpServer):
         self.server = server
         self.smtp = _open(server)
+        # Commands and the final dot are small writes that must not wait for an ACK.
+        self.smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.smtputf8 = self.smtp.has_extn("smtputf8")
         self.pipelining = self.smtp.has_extn("pipelining")
 
-    def send(self, envelope: Envelope, message: bytes, name: str = "") -> Reply:
+    def send(
+        self, envelope: Envelope, message: bytes, name: str, before_end: Callable[[], None]
+    ) -> Reply:
         options = []
         if envelope.needs_smtputf8:
             if not self.smtputf8:
@@ -73,7 +78,7 @@ class SmtpConnection:
             replies = self._commands(commands)
             refused = next((r for r in replies[:2] if not r.accepted), None)
             if refused is None and replies[2].code == 354:
-                return self._data(message)
+                return self._data(message, before_end)
             if replies[2].code == 354:  # a server that takes DATA after refusing RCPT
                 self._end_empty_data()
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
@@ -103,9 +108,20 @@ class SmtpConnection:
         self.smtp.send(b".\r\n")
         self.smtp.getreply()
 
-    def _data(self, message: bytes) -> Reply:
+    def _data(self, message: bytes, before_end: Callable[[], None]) -> Reply:
+        # The data travels while the ledger commits the hand-over; the final dot, which
+        # makes the server take the message, waits for that commit.
         try:
-            self.smtp.sock.sendall(_dot_stuffed(message) + b".\r\n")
+            self.smtp.sock.sendall(_dot_stuffed(message))
+        except OSError as exc:
+            raise ConnectionLost(_reason(exc), data_sent=False) from None
+        try:
+            before_end()
+        except BaseException:
+            self.smtp.close()  # no dot: the server drops the message
+            raise
+        try:
+            self.smtp.sock.sendall(b".\r\n")
         except OSError as exc:
             raise ConnectionLost(_reason(exc), data_sent=False) from None
         try:
