@@ -17,11 +17,10 @@ from newsletter.subscribers import (
     Defaults,
     Store,
     Subscriber,
-    open_store,
     parse_moment,
 )
 
-from .base import FullHelpGroup, Project, pass_project, project_option
+from .base import FullHelpGroup, Project, open_store_announced, pass_project, project_option
 from .table import format_table
 
 INTERRUPTED = 128 + 2  # the exit status of a command stopped by Ctrl-C (SIGINT), as shells use
@@ -36,13 +35,6 @@ def _actor() -> str:
         return getpass.getuser()
     except (KeyError, OSError):  # no login name (some containers)
         return "unknown"
-
-
-def _open(project: Project) -> Store:
-    store = open_store(project.config)
-    if store.migration:
-        click.echo(store.migration.message(store.shown), err=True)
-    return store
 
 
 def _moment(timezone: str, text: str | None, option: str) -> dt.datetime | None:
@@ -117,7 +109,7 @@ def import_(project: Project, file: Path, skip_invalid: bool, rejects: Path | No
             progress=progress,
         )
         progress.finish()
-        store = _open(project)
+        store = open_store_announced(project)
         report = write_import(store, plan, actor=_actor(), now=now, progress=progress)
     except KeyboardInterrupt:
         progress.finish()
@@ -177,7 +169,7 @@ def add(project: Project, email: str, consent: str, source: str, **given) -> Non
     if not source.strip():
         raise click.BadParameter("say how consent was obtained (CASL)", param_hint="--source")
     _one_line(source, "--source")
-    store = _open(project)
+    store = open_store_announced(project)
     now = _now()
     at = _moment(store.timezone, given["consented_at"], "--consented-at") or now
     made = Change("subscribers add", _actor(), now)
@@ -202,7 +194,7 @@ def add(project: Project, email: str, consent: str, source: str, **given) -> Non
 def unsubscribe(project: Project, email: str, source: str | None) -> None:
     """Stop mailing EMAIL (kept, so that no import adds them back)."""
     _one_line(source, "--source")
-    store = _open(project)
+    store = open_store_announced(project)
     via = "subscribers unsubscribe" + (f" ({source})" if source else "")
     changed, subscriber = store.set_status(email, UNSUBSCRIBED, Change(via, _actor(), _now()))
     since = _day(store, subscriber.status_changed_at)
@@ -221,7 +213,7 @@ def forget(project: Project, email: str, yes: bool) -> None:
 
     Asks first; answering no forgets nothing and is not an error (exit 0).
     """
-    store = _open(project)
+    store = open_store_announced(project)
     store.key(email)  # an invalid address fails before the question
     question = (
         f"Forget {email}? Their data is deleted for good, and their history keeps nothing personal"
@@ -265,7 +257,7 @@ def list_(project: Project, status, language, expiring, expired) -> None:
     from newsletter.subscribers import expiring as lapsing
     from newsletter.subscribers import list_subscribers
 
-    store = _open(project)
+    store = open_store_announced(project)
     language = store.language(language)
     now = _now()
     if expiring is not None or expired:
@@ -303,7 +295,7 @@ def show(project: Project, email: str) -> None:
     """Show EMAIL's record and every change of their status or consent."""
     from newsletter.subscribers import history
 
-    store = _open(project)
+    store = open_store_announced(project)
     subscriber, changes = history(store, email)
     if subscriber is None:
         raise NewsletterError(f"no subscriber with the address '{email}'")
@@ -339,7 +331,7 @@ def export(project: Project, file: Path | None) -> None:
     """
     from newsletter.subscribers import export_csv, replacing_csv
 
-    store = _open(project)
+    store = open_store_announced(project)
     if file is None or str(file) == "-":
         export_csv(store, sys.stdout)
         return
@@ -354,7 +346,7 @@ def count(project: Project) -> None:
     """Count subscribers by status and language, and how many may be mailed now."""
     from newsletter.subscribers import counts
 
-    store = _open(project)
+    store = open_store_announced(project)
     table, mailable = counts(store, _now())
     languages = list(dict.fromkeys([*store.languages, *(lang for _, lang in table)]))
     rows = [[status, *(table[(status, lang)] for lang in languages)] for status in STATUSES]
