@@ -217,3 +217,18 @@ def test_three_processes_share_one_send(sample_project, store, environ, smtp_ser
         ).all()
     assert len(workers) == 3  # the work was spread over the three
     assert all(count > 30 for _, count in workers)
+
+
+def test_the_plan_counts_who_is_left_out(sample_project, store, environ, smtp_server):
+    import datetime as dt
+
+    from newsletter.subscribers import Change
+
+    addresses = add_subscribers(store, 3)
+    now = dt.datetime.now(dt.UTC)
+    store.set_status(addresses[0], "unsubscribed", Change("test", "tester", now))
+    result = run(sample_project, "send", "2013-05", "--language", "en", "--yes", environ=environ)
+    assert result.returncode == 0, result.stderr
+    assert "Edition:  en: 2 recipients" in result.stdout
+    assert "Not sent: 1 unsubscribed" in result.stdout
+    assert addresses[0] not in smtp_server.received()

@@ -122,7 +122,7 @@ def _plan(store, issue, languages: list[str], transport) -> str:
     from newsletter.subscribers import counts
 
     existing = {s.language: s for s in delivery.statuses(store, issue.slug)}
-    by_status, _ = counts(store, _now())
+    by_status_and_language, _ = counts(store, _now())
     lines = [f"Issue:    {issue.slug}: {issue.title.get_for(languages[0], languages[0])}"]
     for language in languages:
         sent = existing.get(language)
@@ -142,11 +142,11 @@ def _plan(store, issue, languages: list[str], transport) -> str:
                 f"Edition:  {language}: started {sent.created_at:%Y-%m-%d %H:%M} UTC "
                 f"for {plural(sent.recipients, 'recipient')} ({done}): continues"
             )
-    left_out = [
-        f"{by_status[status]} {status}"
-        for status in ("unsubscribed", "bounced", "complained")
-        if by_status.get(status)
-    ]
+    left_out = []
+    for status in ("unsubscribed", "bounced", "complained"):
+        number = sum(by_status_and_language[(status, language)] for language in languages)
+        if number:
+            left_out.append(f"{number} {status}")
     if left_out:
         lines.append(f"Not sent: {', '.join(left_out)}")
     lines.append(f"Through:  {transport.describe()}")
