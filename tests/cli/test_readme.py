@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from newsletter.cli import cli
@@ -43,9 +42,6 @@ def readme_block_after(marker: str) -> list[str]:
     return re.search(r"```\n(.*?)```", after, re.S)[1].splitlines()
 
 
-@pytest.mark.xfail(
-    strict=True, reason="README.md quotes the old messages until the corrected block is merged"
-)
 def test_the_readme_validate_example_is_what_validate_prints(sample_project, monkeypatch):
     for path in (sample_project / "issues").glob("*.yaml"):
         path.unlink()
