@@ -102,3 +102,59 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def self_signed_certificate(folder) -> tuple[str, str]:
+    """A certificate for 127.0.0.1 and its key, made with openssl: (cert, key) paths."""
+    import subprocess
+
+    cert, key = str(folder / "cert.pem"), str(folder / "key.pem")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-keyout", key, "-out", cert, "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+class SecureServer(TestServer):
+    """The test server with STARTTLS, or TLS from the first byte, and AUTH LOGIN/PLAIN."""
+
+    def __init__(self, cert: str, key: str, implicit: bool, password: str):
+        super().__init__()
+        import ssl
+
+        self.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self.context.load_cert_chain(cert, key)
+        self.implicit = implicit
+        self.password = password
+
+    def start(self) -> SecureServer:
+        from aiosmtpd.smtp import AuthResult, LoginPassword
+
+        server = self
+
+        def authenticate(smtp, session, envelope, mechanism, data):
+            ok = isinstance(data, LoginPassword) and data.password == server.password.encode()
+            return AuthResult(success=ok, handled=False)  # aiosmtpd answers 235 or 535
+
+        class Server(Controller):
+            def factory(self):
+                return SMTP(
+                    self.handler,
+                    decode_data=False,
+                    hostname="test.invalid",
+                    tls_context=None if server.implicit else server.context,
+                    require_starttls=not server.implicit,
+                    authenticator=authenticate,
+                    # Over implicit TLS aiosmtpd does not see the TLS itself: the socket is.
+                    auth_require_tls=not server.implicit,
+                )
+
+        options = {"ssl_context": self.context} if self.implicit else {}
+        self.controller = Server(
+            self.recorder, hostname="127.0.0.1", port=self.port, data_size_limit=0, **options
+        )
+        self.controller.start()
+        return self

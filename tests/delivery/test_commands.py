@@ -163,6 +163,10 @@ def test_killed_mid_send_then_sent_again_nobody_twice(sample_project, store, env
     process.wait()
     before = sum(smtp_server.received().values())
     assert before < 300
+    time.sleep(1.2)  # a dead process's send is stalled once its heartbeat is older than this
+    quick = {**environ, "NEWSLETTER_DELIVERY_STALLED_AFTER": "1"}
+    status = run(sample_project, "status", environ=quick)
+    assert "stalled (last progress 20" in status.stdout, status.stdout
     result = run(sample_project, "send", "2013-05", "-y", "--language", "en", environ=environ)
     assert result.returncode == 0, result.stderr
     received = smtp_server.received()
@@ -174,14 +178,15 @@ def test_killed_mid_send_then_sent_again_nobody_twice(sample_project, store, env
     assert status.counts["sent"] + status.counts["uncertain"] == 300
 
 
-def test_ctrl_c_stops_cleanly_and_send_continues(sample_project, store, environ, smtp_server):
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_stop_is_clean_and_send_continues(sample_project, store, environ, smtp_server, stop):
     addresses = add_subscribers(store, 200)
     smtp_server.faults.delay = 0.01
     process = newsletter(
         sample_project, "send", "2013-05", "-y", "--language", "en", environ=environ
     )
     _wait_for(lambda: len(smtp_server.recorder.messages) >= 30)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(stop)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 1, err
     assert "stopping: finishing the messages being handed over" in err

@@ -114,3 +114,13 @@ def test_a_test_send_marks_the_subject(editions):
     prepared = PreparedMessage.from_edition(rendered["en"], config, subject_prefix="[TEST] ")
     filled = parsed(prepared.fill(RECIPIENTS[0], "<1@example.org>"))
     assert filled["Subject"].startswith("[TEST] ")
+
+
+def test_list_unsubscribe_offers_the_address_where_one_is_configured(editions, monkeypatch):
+    config, rendered = editions
+    monkeypatch.setattr(config.settings.sender, "unsubscribe_address", "leave@example.org")
+    prepared = PreparedMessage.from_edition(rendered["en"], config)
+    header = parsed(prepared.fill(RECIPIENTS[0], "<1@example.org>"))["List-Unsubscribe"]
+    assert header == (
+        "<https://n.example.org/unsubscribe/abc>, <mailto:leave@example.org?subject=unsubscribe>"
+    )

@@ -171,7 +171,7 @@ def _open(server: SmtpServer) -> smtplib.SMTP:
             smtp.starttls(context=context)
             smtp.ehlo()
         if server.username:
-            smtp.login(server.username, server.password)
+            _login(smtp, server)
     except smtplib.SMTPAuthenticationError as exc:
         raise TransportUnavailable(
             f"{server.host} refused the login of {server.username}: "
@@ -187,6 +187,18 @@ def _open(server: SmtpServer) -> smtplib.SMTP:
             f"cannot connect to {server.host}:{server.port}: {_reason(exc)}"
         ) from None
     return smtp
+
+
+def _login(smtp: smtplib.SMTP, server: SmtpServer) -> None:
+    """AUTH PLAIN when offered, tried once, so that a refusal is the server's own reply
+    (smtplib's login() goes through every mechanism, and some servers hang up meanwhile)."""
+    if "plain" not in smtp.esmtp_features.get("auth", "").lower().split():
+        smtp.login(server.username, server.password)
+        return
+    smtp.user, smtp.password = server.username, server.password
+    code, text = smtp.auth("PLAIN", smtp.auth_plain, initial_response_ok=True)
+    if code not in (235, 503):
+        raise smtplib.SMTPAuthenticationError(code, text)
 
 
 def _text(reply: Reply) -> Reply:
