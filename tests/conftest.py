@@ -27,11 +27,9 @@ CHROMIUM_ARGS = [
 ARTIFACTS = REPO / "build" / "test-artifacts"
 
 
-@pytest.fixture
-def sample_project(tmp_path: Path) -> Path:
-    """A throwaway copy of the repository's own newsletter project."""
-    target = tmp_path / "project"
-    target.mkdir()
+def copy_sample_project(target: Path) -> Path:
+    """A copy of the repository's own newsletter project in `target` (made if missing)."""
+    target.mkdir(parents=True, exist_ok=True)
     for part in PROJECT_PARTS:
         source = REPO / part
         if source.is_dir():
@@ -39,6 +37,12 @@ def sample_project(tmp_path: Path) -> Path:
         elif source.is_file():
             shutil.copy2(source, target / part)
     return target
+
+
+@pytest.fixture
+def sample_project(tmp_path: Path) -> Path:
+    """A throwaway copy of the repository's own newsletter project."""
+    return copy_sample_project(tmp_path / "project")
 
 
 @pytest.fixture(scope="session")

@@ -5,31 +5,26 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from newsletter.config import Config, load_config
 from newsletter.core import address_key
 from newsletter.subscribers import (
     Consent,
     Store,
     insert_subscribers,
     new_subscriber_values,
-    open_store,
 )
+from tests.subscribers.conftest import config, database_url, store
 
 from .smtpd import Faults, TestServer
 
+# Every delivery test runs on a SQLite file and on PostgreSQL, as the store's tests do;
+# only `environ` differs: it points the project at the test's SMTP server.
+__all__ = ["config", "database_url", "store"]
+
 SECRET = "test-secret-key-for-signing-links"
 CONSENTED = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'newsletter.db'}"
-    return request.getfixturevalue("postgres_url")
 
 
 @pytest.fixture
@@ -52,18 +47,6 @@ def environ(database_url: str, smtp_server: TestServer) -> dict[str, str]:
         "NEWSLETTER_DELIVERY_RATE_PER_MINUTE": "0",
         "NEWSLETTER_SECRET_KEY": SECRET,
     }
-
-
-@pytest.fixture
-def config(sample_project: Path, environ: dict[str, str]) -> Config:
-    return load_config(sample_project, environ)
-
-
-@pytest.fixture
-def store(config: Config) -> Iterator[Store]:
-    opened = open_store(config)
-    yield opened
-    opened.close()
 
 
 def add_subscribers(store: Store, count: int, language: str = "en", start: int = 0) -> list[str]:

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from newsletter.cli import cli
 from newsletter.config import load_config
 from newsletter.issues import ready_issues
-from tests.conftest import PROJECT_PARTS, REPO
+from tests.conftest import copy_sample_project
 
 SPAMASSASSIN = shutil.which("spamassassin")
 pytestmark = pytest.mark.skipif(
@@ -31,13 +31,7 @@ SCORE = re.compile(r"Content analysis details:\s+\((-?\d+\.\d+) points")
 def messages(tmp_path_factory) -> dict[str, Path]:
     """`newsletter build` of every ready issue of the repository's sample project: its
     preview.eml per edition, by `slug/language`."""
-    project = tmp_path_factory.mktemp("project")
-    for part in PROJECT_PARTS:
-        source = REPO / part
-        if source.is_dir():
-            shutil.copytree(source, project / part)
-        elif source.is_file():
-            shutil.copy2(source, project / part)
+    project = copy_sample_project(tmp_path_factory.mktemp("project"))
     out = project / "out"
     for issue in ready_issues(load_config(project, {})):
         result = CliRunner().invoke(
