@@ -96,7 +96,10 @@ def list_id(config: Config, language: str) -> str:
     local, _, domain = config.settings.sender.address.rpartition("@")
     label = re.sub(r"[^A-Za-z0-9-]+", "-", local).strip("-") or "newsletter"
     name = " ".join(config.masthead(language).name.replace('"', "").split())
-    return f'"{name}" <{label}.{domain.encode("idna").decode()}>'
+    # Quotes only around ASCII with specials: a name in Japanese goes into encoded words,
+    # which would carry the quotes along.
+    phrase = f'"{name}"' if name.isascii() and re.search(r"[^\w .'-]", name) else name
+    return f'{phrase} <{label}.{domain.encode("idna").decode()}>'
 
 
 def list_unsubscribe(config: Config, url: str) -> str:
