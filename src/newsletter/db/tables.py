@@ -173,7 +173,7 @@ deliveries = sa.Table(
     sa.Column("message_id", sa.String(255), nullable=True),
     sa.UniqueConstraint("send_id", "subscriber_id", name="uq_deliveries_send_subscriber"),
     sa.CheckConstraint(_one_of("state", DELIVERY_STATES), name="ck_deliveries_state"),
-    sa.Index("ix_deliveries_send_state", "send_id", "state"),
+    sa.Index("ix_deliveries_send_state", "send_id", "state", "id"),
     sa.Index("ix_deliveries_subscriber_id", "subscriber_id"),
     sqlite_autoincrement=True,
 )

@@ -197,21 +197,36 @@ def recover(connection: Connection, dead: list[int], at: dt.datetime) -> tuple[i
 def claim(
     connection: Connection, send_id: int, worker_id: int, limit: int, at: dt.datetime
 ) -> list[Claimed]:
-    """Take up to `limit` rows that are due; on PostgreSQL rows other workers hold are
-    skipped, not waited for. Rows of people who left since the snapshot become skipped."""
-    due = sa.or_(
-        deliveries.c.state == PENDING,
-        sa.and_(deliveries.c.state == DEFERRED, deliveries.c.next_attempt_at <= at),
-    )
+    """Take up to `limit` rows that are due, pending ones first; on PostgreSQL rows other
+    workers hold are skipped, not waited for. Rows of people who left since the snapshot
+    become skipped."""
+    rows = _take(connection, send_id, worker_id, limit, at, deliveries.c.state == PENDING)
+    if len(rows) < limit:  # then the deferred ones whose time has come
+        due = sa.and_(deliveries.c.state == DEFERRED, deliveries.c.next_attempt_at <= at)
+        rows += _take(connection, send_id, worker_id, limit - len(rows), at, due)
+    claimed = sorted((Claimed(*row) for row in rows), key=lambda c: c.id)
+    gone = _no_longer_subscribed(connection, claimed)
+    if gone:
+        connection.execute(
+            sa.update(deliveries)
+            .where(deliveries.c.id.in_([c.id for c in gone]))
+            .values(state=SKIPPED, reply="no longer subscribed when its turn came", updated_at=at)
+        )
+    return [c for c in claimed if c not in gone]
+
+
+def _take(connection: Connection, send_id: int, worker_id: int, limit: int, at, which) -> list:
+    # One state at a time, in id order: a range of the (send_id, state, id) index, however
+    # long the send (an OR of two states made SQLite scan the whole send for each claim).
     chosen = (
         sa.select(deliveries.c.id)
-        .where(deliveries.c.send_id == send_id, due)
+        .where(deliveries.c.send_id == send_id, which)
         .order_by(deliveries.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
         .scalar_subquery()
     )
-    rows = connection.execute(
+    return connection.execute(
         sa.update(deliveries)
         .where(deliveries.c.id.in_(chosen))
         .values(state=CLAIMED, worker_id=worker_id, updated_at=at)
@@ -224,15 +239,6 @@ def claim(
             deliveries.c.attempts,
         )
     ).all()
-    claimed = sorted((Claimed(*row) for row in rows), key=lambda c: c.id)
-    gone = _no_longer_subscribed(connection, claimed)
-    if gone:
-        connection.execute(
-            sa.update(deliveries)
-            .where(deliveries.c.id.in_([c.id for c in gone]))
-            .values(state=SKIPPED, reply="no longer subscribed when its turn came", updated_at=at)
-        )
-    return [c for c in claimed if c not in gone]
 
 
 def _no_longer_subscribed(connection: Connection, claimed: list[Claimed]) -> list[Claimed]:

@@ -29,6 +29,7 @@ from .tokens import UNSUBSCRIBE, Personal, Signer
 from .transports import Connection, ConnectionLost, Envelope, Transport, TransportUnavailable
 
 CLAIM_PER_CONNECTION = 8
+CLAIM_AT_LEAST = 50
 SWITCH_INTERVAL = 0.0005  # seconds
 
 
@@ -128,7 +129,9 @@ class Worker:
             return None
 
     def _claim(self) -> bool:
-        limit = CLAIM_PER_CONNECTION * self.options.connections
+        # Enough per claim that claiming costs little; few enough that a stop gives back
+        # little and several processes share a send evenly.
+        limit = max(CLAIM_AT_LEAST, CLAIM_PER_CONNECTION * self.options.connections)
         for edition in self.editions.values():
             claimed = self.journal.claim(edition.send_id, limit)
             if claimed:

@@ -99,7 +99,7 @@ def list_id(config: Config, language: str) -> str:
     # Quotes only around ASCII with specials: a name in Japanese goes into encoded words,
     # which would carry the quotes along.
     phrase = f'"{name}"' if name.isascii() and re.search(r"[^\w .'-]", name) else name
-    return f'{phrase} <{label}.{domain.encode("idna").decode()}>'
+    return f"{phrase} <{label}.{domain.encode('idna').decode()}>"
 
 
 def list_unsubscribe(config: Config, url: str) -> str:

@@ -87,7 +87,7 @@ def upgrade() -> None:
         sa.CheckConstraint(STATE_CHECK, name="ck_deliveries_state"),
         sqlite_autoincrement=True,
     )
-    op.create_index("ix_deliveries_send_state", "deliveries", ["send_id", "state"])
+    op.create_index("ix_deliveries_send_state", "deliveries", ["send_id", "state", "id"])
     op.create_index("ix_deliveries_subscriber_id", "deliveries", ["subscriber_id"])
 
 
