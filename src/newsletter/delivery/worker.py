@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -30,7 +29,6 @@ from .transports import Connection, ConnectionLost, Envelope, Transport, Transpo
 
 CLAIM_PER_CONNECTION = 8
 CLAIM_AT_LEAST = 50
-SWITCH_INTERVAL = 0.0005  # seconds
 
 
 @dataclass(frozen=True)
@@ -90,16 +88,6 @@ class Worker:
         self.error: BaseException | None = None
 
     def run(self) -> None:
-        # Threads hand work to each other for every message; Python's default 5 ms between
-        # thread switches would make each hand-over wait for a CPU-bound thread's turn.
-        previous = sys.getswitchinterval()
-        sys.setswitchinterval(SWITCH_INTERVAL)
-        try:
-            self._run_threads()
-        finally:
-            sys.setswitchinterval(previous)
-
-    def _run_threads(self) -> None:
         threads = [
             threading.Thread(target=self._connection_loop, name=f"connection-{n}", daemon=True)
             for n in range(self.options.connections)
