@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import signal
 import sys
 import threading
 from collections import Counter
+from collections.abc import Iterator
 
 import click
 
@@ -63,22 +66,23 @@ def send(project: Project, issue: str | None, languages: tuple[str, ...], **opti
     store = open_store_announced(project)
     if options["cancel"]:
         for language, count in delivery.cancel_sends(store, found, chosen).items():
-            click.echo(f"{found.slug} {language}: cancelled {plural(count, 'message')}")
+            done = f"cancelled {plural(count, 'message')}" if count else "nothing left to cancel"
+            click.echo(f"{found.slug} {language}: {done}")
         return
     transport = delivery.transport_for(config)
-    click.echo(_plan(store, found, chosen, transport))
+    plan, to_send = _plan(store, found, chosen, transport)
+    click.echo(plan)
     _confirm(options["yes"])
     rendered = Renderer(config).render(found, chosen)
     run = delivery.options_for(config, options["connections"], options["rate"])
     stop = threading.Event()
-    progress = SendProgress(_open_messages(store, found.slug, chosen))
+    progress = SendProgress(to_send)
     with _stopping_on_signals(stop):
         try:
             report = delivery.send_issue(
                 store, rendered, transport, run, stop, progress, options["retry_uncertain"]
             )
         except delivery.ServerGone as exc:
-            progress.close()
             raise NewsletterError(
                 f"{exc}; stopped. What was sent is recorded: run `newsletter send "
                 f"{found.slug}` again to continue"
@@ -117,17 +121,20 @@ def _send_test(config, issue, languages: list[str], addresses: tuple[str, ...]) 
         click.echo(f"test {issue.slug} {language} to {address}: {verdict} ({reply})")
 
 
-def _plan(store, issue, languages: list[str], transport) -> str:
+def _plan(store, issue, languages: list[str], transport) -> tuple[str, int]:
+    """What `send` will do, for the user to confirm; and how many messages it has to send."""
     from newsletter import delivery
     from newsletter.subscribers import counts
 
     existing = {s.language: s for s in delivery.statuses(store, issue.slug)}
-    by_status_and_language, _ = counts(store, _now())
+    by_status_and_language, _ = counts(store, dt.datetime.now(dt.UTC))
     lines = [f"Issue:    {issue.slug}: {issue.title.get_for(languages[0], languages[0])}"]
+    to_send = 0
     for language in languages:
         sent = existing.get(language)
         if sent is None:
             eligible = delivery.eligible(store, language)
+            to_send += eligible.recipients
             lines.append(
                 f"Edition:  {language}: {plural(eligible.recipients, 'recipient')}"
                 + (
@@ -137,6 +144,7 @@ def _plan(store, issue, languages: list[str], transport) -> str:
                 )
             )
         else:
+            to_send += sent.open
             done = ", ".join(f"{n} {state}" for state, n in sorted(sent.counts.items()))
             lines.append(
                 f"Edition:  {language}: started {sent.created_at:%Y-%m-%d %H:%M} UTC "
@@ -150,7 +158,7 @@ def _plan(store, issue, languages: list[str], transport) -> str:
     if left_out:
         lines.append(f"Not sent: {', '.join(left_out)}")
     lines.append(f"Through:  {transport.describe()}")
-    return "\n".join(lines)
+    return "\n".join(lines), to_send
 
 
 def _confirm(yes: bool) -> None:
@@ -162,44 +170,25 @@ def _confirm(yes: bool) -> None:
         raise NewsletterError("not sent")
 
 
-def _open_messages(store, slug: str, languages: list[str]) -> int | None:
-    from newsletter import delivery
-
-    existing = {s.language: s for s in delivery.statuses(store, slug)}
-    total = 0
-    for language in languages:
-        if language in existing:
-            total += existing[language].open
-        else:
-            total += delivery.eligible(store, language).recipients
-    return total
-
-
-class _stopping_on_signals:  # noqa: N801: used as a `with` statement
+@contextlib.contextmanager
+def _stopping_on_signals(stop: threading.Event) -> Iterator[None]:
     """Ctrl-C or SIGTERM: stop taking new messages, finish those being handed over. A
     second Ctrl-C stops at once (what was in flight is then uncertain)."""
 
-    def __init__(self, stop: threading.Event):
-        self.stop = stop
-
-    def _handle(self, number, frame) -> None:
-        if self.stop.is_set():
+    def handle(number, frame) -> None:
+        if stop.is_set():
             raise KeyboardInterrupt
-        self.stop.set()
+        stop.set()
         click.echo(
             "\nstopping: finishing the messages being handed over (Ctrl-C again to quit now)",
             err=True,
         )
 
-    def __enter__(self):
-        self.previous = {
-            number: signal.signal(number, self._handle)
-            for number in (signal.SIGINT, signal.SIGTERM)
-        }
-        return self
-
-    def __exit__(self, *exc) -> None:
-        for number, handler in self.previous.items():
+    previous = {number: signal.signal(number, handle) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
             signal.signal(number, handler)
 
 
@@ -292,9 +281,3 @@ def _state(s) -> str:
     if s.state in ("running", "stalled") and s.last_progress:
         return f"{s.state} (last progress {s.last_progress:%Y-%m-%d %H:%M:%S} UTC)"
     return s.state
-
-
-def _now():
-    import datetime as dt
-
-    return dt.datetime.now(dt.UTC)

@@ -16,7 +16,6 @@ from .setup import options_for, transport_for
 from .status import NOTEWORTHY, RecipientLine, SendStatus, recipients, statuses
 from .tokens import PREFERENCES, UNSUBSCRIBE, InvalidToken, Personal, Signer
 from .transports import (
-    MemoryTransport,
     OutboxTransport,
     Reply,
     SmtpServer,
@@ -33,7 +32,6 @@ __all__ = [
     "Claimed",
     "Eligible",
     "InvalidToken",
-    "MemoryTransport",
     "Options",
     "OutboxTransport",
     "Outcome",

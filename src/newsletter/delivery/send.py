@@ -30,7 +30,7 @@ from newsletter.db import (
     subscribers,
 )
 from newsletter.issues import Issue
-from newsletter.mail import PreparedMessage, Recipient
+from newsletter.mail import PreparedMessage, Recipient, sender_domain
 from newsletter.render import RenderedIssue
 from newsletter.subscribers import Change, Store, deliverable_query
 
@@ -127,15 +127,17 @@ def send_test(
     check_can_send(config, transport)
     # A link for nobody: the unsubscribe page refuses subscriber 0.
     link = urls.unsubscribe_url(config, Signer([config.secret_key]).token(UNSUBSCRIBE, NOBODY))
+    sender, message_id = (
+        config.settings.sender.address,
+        f"<test.{os.getpid()}@{sender_domain(config)}>",
+    )
     replies = []
     connection = transport.connect()
     try:
         for language, edition in rendered.editions.items():
             message = PreparedMessage.from_edition(edition, config, subject_prefix=TEST_SUBJECT)
             for address in addresses:
-                domain = config.settings.sender.address.rpartition("@")[2]
-                data = message.fill(Recipient(address, "", link), f"<test.{os.getpid()}@{domain}>")
-                sender = config.settings.sender.address
+                data = message.fill(Recipient(address, "", link), message_id)
                 envelope, name = Envelope(sender, address), f"test-{language}"
                 reply = connection.send(envelope, data, name, lambda: None)  # no ledger
                 replies.append((language, address, reply))

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from newsletter.config import Config, urls
 from newsletter.db import DEFERRED, deliveries
-from newsletter.mail import PreparedMessage, Recipient
+from newsletter.mail import PreparedMessage, Recipient, sender_domain
 
 from . import ledger, policy
 from .journal import Journal, utcnow
@@ -82,6 +82,7 @@ class Worker:
         self.progress = progress
         self.signer = Signer([config.secret_key])
         self.sender = config.settings.sender.address
+        self.domain = sender_domain(config)
         self.rate = RateLimit(options.rate_per_minute)
         self._queue: collections.deque[tuple[Edition, ledger.Claimed]] = collections.deque()
         self._lock = threading.Lock()
@@ -203,8 +204,7 @@ class Worker:
 
     def _message_id(self, edition: Edition, claimed: ledger.Claimed) -> str:
         # The same on every attempt: a receiver that gets a message twice can tell.
-        domain = self.sender.rpartition("@")[2].encode("idna").decode("ascii")
-        return f"<{edition.send_id}.{claimed.id}.{edition.id_suffix}@{domain}>"
+        return f"<{edition.send_id}.{claimed.id}.{edition.id_suffix}@{self.domain}>"
 
 
 class RateLimit:

@@ -9,6 +9,7 @@ from .message import (
     list_id,
     preview_message,
     preview_recipient,
+    sender_domain,
 )
 from .prepared import PreparedMessage, to_field
 
@@ -21,5 +22,6 @@ __all__ = [
     "list_id",
     "preview_message",
     "preview_recipient",
+    "sender_domain",
     "to_field",
 ]

@@ -57,7 +57,6 @@ def build_message(
 ) -> EmailMessage:
     """A complete multipart/alternative message (text + HTML, UTF-8) for one recipient."""
     sender = config.sender_in(edition.language)
-    domain = sender.address.rpartition("@")[2]
     ascii_only = sender.address.isascii() and recipient.email.isascii()
     # SMTPUTF8 (RFC 6531/6532) only when an address needs it; else RFC 2047 encoded words.
     mail_policy = policy.SMTP if ascii_only else policy.SMTPUTF8
@@ -71,7 +70,7 @@ def build_message(
     # In the newsletter's time zone, as the sender's own mail program would write it.
     zone = zoneinfo.ZoneInfo(config.timezone)
     message["Date"] = format_datetime((date or dt.datetime.now(dt.UTC)).astimezone(zone))
-    message["Message-ID"] = message_id or make_msgid(domain=domain.encode("idna").decode())
+    message["Message-ID"] = message_id or make_msgid(domain=sender_domain(config))
     message["List-Id"] = _shared("List-Id", list_id(config, edition.language))
     if recipient.unsubscribe_url:
         # RFC 8058 one-click: mail clients POST "List-Unsubscribe=One-Click" to this URL.
@@ -90,16 +89,21 @@ def build_message(
     return message
 
 
+def sender_domain(config: Config) -> str:
+    """The sender's domain as headers carry it (IDNA): Message-IDs and List-Id are on it."""
+    return config.settings.sender.address.rpartition("@")[2].encode("idna").decode("ascii")
+
+
 def list_id(config: Config, language: str) -> str:
     """RFC 2919: `Newsletter name <news.example.org>`, from the sender's address (a domain
     the sender controls), the same for every issue so that filters can match it."""
-    local, _, domain = config.settings.sender.address.rpartition("@")
+    local = config.settings.sender.address.rpartition("@")[0]
     label = re.sub(r"[^A-Za-z0-9-]+", "-", local).strip("-") or "newsletter"
     name = " ".join(config.masthead(language).name.replace('"', "").split())
     # Quotes only around ASCII with specials: a name in Japanese goes into encoded words,
     # which would carry the quotes along.
     phrase = f'"{name}"' if name.isascii() and re.search(r"[^\w .'-]", name) else name
-    return f"{phrase} <{label}.{domain.encode('idna').decode()}>"
+    return f"{phrase} <{label}.{sender_domain(config)}>"
 
 
 def list_unsubscribe(config: Config, url: str) -> str:

@@ -1,5 +1,5 @@
-"""How messages leave: a small base and one module per transport (SMTP, the outbox folder,
-and memory for tests), as anymail keeps its backends."""
+"""How messages leave: a small base and one module per transport (SMTP, the outbox folder),
+as anymail keeps its backends."""
 
 from .base import (
     Connection,
@@ -9,7 +9,6 @@ from .base import (
     Transport,
     TransportUnavailable,
 )
-from .memory import MemoryTransport
 from .outbox import OutboxTransport
 from .smtp import SmtpServer, SmtpTransport
 
@@ -17,7 +16,6 @@ __all__ = [
     "Connection",
     "ConnectionLost",
     "Envelope",
-    "MemoryTransport",
     "OutboxTransport",
     "Reply",
     "SmtpServer",
