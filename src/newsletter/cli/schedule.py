@@ -10,7 +10,7 @@ import threading
 
 import click
 
-from .base import FullHelpGroup, Project, open_store_announced, pass_project
+from .base import FullHelpGroup, Project, open_store_announced, pass_project, project_option
 from .delivery import stopping_on_signals
 from .table import format_table
 
@@ -21,6 +21,7 @@ WHEN_HELP = (
 
 
 @click.group(cls=FullHelpGroup)
+@project_option
 def schedule() -> None:
     """Plan an issue's delivery for a date and time; `newsletter scheduler` sends it then."""
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
@@ -61,11 +62,13 @@ def job_store(store: Store) -> SQLAlchemyJobStore:
     return SQLAlchemyJobStore(engine=writing(store.engine), tablename=SCHEDULER_JOBS)
 
 
-def new_scheduler(store: Store, workers: int = 4) -> BackgroundScheduler:
+def new_scheduler(
+    store: Store, workers: int = 4, kind: type[BackgroundScheduler] = BackgroundScheduler
+) -> BackgroundScheduler:
     """A scheduler on the job store, in UTC; several plans due at once are sent side by side,
     so that none waits behind another past its grace period."""
     grace = round(store.config.settings.schedule.grace_minutes * 60)
-    return BackgroundScheduler(
+    return kind(
         jobstores={"default": job_store(store)},
         executors={"default": {"type": "threadpool", "max_workers": workers}},
         job_defaults={"coalesce": True, "misfire_grace_time": max(grace, 1)},
@@ -73,16 +76,28 @@ def new_scheduler(store: Store, workers: int = 4) -> BackgroundScheduler:
     )
 
 
+class StoreWriter(BackgroundScheduler):
+    """A scheduler that writes jobs to the store and never runs one: how a command adds or
+    removes jobs while `newsletter scheduler` may be running elsewhere. It starts paused and
+    without the thread that processes jobs (that thread looks for due jobs once more as it
+    shuts down, even paused, and would take a due plan's job out of the store)."""
+
+    def start(self, paused: bool = True) -> None:
+        BaseScheduler.start(self, paused=True)
+
+    def shutdown(self, wait: bool = False) -> None:
+        BaseScheduler.shutdown(self, wait=False)
+
+
 @contextlib.contextmanager
 def paused_scheduler(store: Store) -> Iterator[BackgroundScheduler]:
-    """A scheduler that runs nothing: how a command adds or removes jobs in the store
-    (APScheduler's way to write to a job store from another process)."""
-    scheduler = new_scheduler(store, workers=1)
-    scheduler.start(paused=True)
+    """A StoreWriter on the project's job store, shut down after use."""
+    scheduler = new_scheduler(store, workers=1, kind=StoreWriter)
+    scheduler.start()
     try:
         yield scheduler
     finally:
-        scheduler.shutdown(wait=False)
+        scheduler.shutdown()
 
 
 def plan_job_id(plan_id: int) -> str:
