@@ -69,6 +69,9 @@ class SchedulerProcess:
                 stdout=subprocess.DEVNULL,
                 stderr=stderr,
                 text=True,
+                # A test run in the background ignores SIGINT; the scheduler must hear it as
+                # it would from a terminal's Ctrl-C.
+                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
             )
 
     def log(self) -> str:
@@ -77,10 +80,10 @@ class SchedulerProcess:
     def wait_active(self) -> None:
         wait_for(lambda: "active: this scheduler" in self.log(), "the scheduler to be active")
 
-    def stop(self) -> int:
-        """SIGTERM, as systemd stops a service; the exit code."""
+    def stop(self, how: signal.Signals = signal.SIGTERM) -> int:
+        """SIGTERM, as systemd stops a service (or SIGINT, Ctrl-C's); the exit code."""
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+            self.process.send_signal(how)
         return self.process.wait(timeout=WAIT)
 
     def kill(self) -> None:

@@ -4,6 +4,7 @@ sent at their time, once, whoever else runs; missed ones are said to be missed."
 from __future__ import annotations
 
 import datetime as dt
+import signal
 import time
 from collections import Counter
 
@@ -23,9 +24,10 @@ def schedule(environ, *args: str):
 
 
 def seconds_ahead(seconds: float) -> tuple[str, dt.datetime]:
-    """WHEN for `seconds` from now, as an editor may write it (UTC, to the second)."""
-    at = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds)).replace(microsecond=0)
-    return f"{at:%Y-%m-%dT%H:%M:%S}Z", at
+    """WHEN for `seconds` from now, in UTC to the millisecond."""
+    at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds)
+    at = at.replace(microsecond=at.microsecond // 1000 * 1000)
+    return at.isoformat(timespec="milliseconds").replace("+00:00", "Z"), at
 
 
 def plan(environ, issue: str, seconds: float) -> dt.datetime:
@@ -181,3 +183,35 @@ def test_a_send_cut_short_by_a_kill_is_finished_by_the_standby_and_nobody_gets_i
     assert len(received) >= len(readers) - 1
     log = second.log()
     assert "2013-05: left half-sent by " in log and "2013-05: continuing the send" in log
+
+
+def test_ctrl_c_stops_the_scheduler_cleanly_after_it_set_the_reminder(
+    sample_project, store, environ, start_scheduler, monkeypatch
+):
+    monkeypatch.chdir(sample_project)
+    scheduler = start_scheduler(NEWSLETTER_SCHEDULE_REMINDER="0 9 1 1,4,7,10 *")
+    scheduler.wait_active()
+    wait_for(lambda: "next reminder to the editors: " in scheduler.log(), "the reminder's job")
+    assert scheduler.stop(signal.SIGINT) == 0
+    assert scheduler.log().rstrip().endswith("stopped")
+    listed = schedule(environ, "list").stdout
+    assert listed.endswith("scheduler: none is running (`newsletter scheduler` starts one)\n")
+
+
+def test_a_send_stopped_by_sigterm_is_continued_by_the_next_scheduler_once_for_everyone(
+    sample_project, store, environ, smtp_server, start_scheduler, monkeypatch
+):
+    monkeypatch.chdir(sample_project)
+    readers = add_subscribers(store, 12)
+    smtp_server.faults.delay = 0.15
+    first = start_scheduler(NEWSLETTER_DELIVERY_CONNECTIONS="1")
+    first.wait_active()
+    plan(environ, "2013-05", 1)
+    wait_for(lambda: len(smtp_server.recorder.messages) >= 3, "the send to be under way")
+    assert first.stop() == 0
+    assert plan_states(store) == {"2013-05": "running"}  # left for the next scheduler
+    assert "still to send; the next active scheduler continues" in first.log()
+    second = start_scheduler(NEWSLETTER_DELIVERY_CONNECTIONS="1")
+    wait_for_state(store, "2013-05", "done")
+    assert smtp_server.received() == Counter(readers)  # a clean stop leaves nothing uncertain
+    assert "2013-05: continuing the send" in second.log()

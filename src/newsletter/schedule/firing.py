@@ -44,7 +44,7 @@ def _send(context: jobs.Context, plan: Plan) -> None:
     )
     try:
         issue = revalidate(store.config, plan)
-        # The preflight checks of `newsletter send` run inside send_ready_issue's checks.
+        # As for `newsletter send`: a signing key, and a server that answers, or nothing is sent.
         report, sent_hash = delivery.send_ready_issue(
             store,
             issue,
@@ -72,7 +72,8 @@ def _send(context: jobs.Context, plan: Plan) -> None:
     still = delivery.open_messages(report)
     if context.stop.is_set() and still:
         outcome = (
-            f"stopped with {plural(still, 'message')} still to send; the next scheduler continues"
+            f"stopped with {plural(still, 'message')} still to send; the next active "
+            "scheduler continues"
         )
         log.warning("%s: %s", plan.issue, outcome)
         leave_running(store, plan.id, outcome)
