@@ -210,3 +210,13 @@ def test_a_command_leaves_the_job_of_an_overdue_plan_for_the_scheduler(run, stor
     plans, jobs = stored(store)
     assert sorted(job.id for job in jobs) == [f"plan-{plan.id}" for plan in plans]
     assert [plan.state for plan in plans] == ["scheduled", "scheduled"]
+
+
+def test_a_reminder_that_is_no_cron_line_is_said_so(run, environ, monkeypatch):
+    monkeypatch.setitem(environ, "NEWSLETTER_SCHEDULE_REMINDER", "0 25 * * *")
+    listed = run("schedule", "list")
+    assert listed.exit_code == 1
+    assert listed.stderr.endswith(
+        "error: newsletter.toml: schedule.reminder: '0 25 * * *' is not a cron line: error "
+        "validating expression '25': the last value (25) is higher than the maximum value (23)\n"
+    )

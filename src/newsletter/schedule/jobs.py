@@ -135,7 +135,10 @@ def reminder_trigger(config: Config) -> CronTrigger | None:
     try:
         return CronTrigger.from_crontab(cron, timezone=config.timezone)
     except ValueError as exc:
-        raise NewsletterError(f"newsletter.toml: schedule.reminder: '{cron}': {exc}") from None
+        why = str(exc)[:1].lower() + str(exc)[1:]
+        raise NewsletterError(
+            f"newsletter.toml: schedule.reminder: '{cron}' is not a cron line: {why}"
+        ) from None
 
 
 def set_reminder(scheduler: BackgroundScheduler, config: Config) -> dt.datetime | None:

@@ -73,18 +73,21 @@ def add_plan(store: Store, issue: Issue, at: dt.datetime, now: dt.datetime | Non
     planned already."""
     config, now = store.config, now or utcnow()
     _check_not_sent(store, issue.slug)
-    with store.transaction() as connection:
-        planned = open_plan(connection, issue.slug)
-        if planned is not None:
-            raise NewsletterError(_already_planned(config, planned))
-        values = dict(
-            issue=issue.slug,
-            source=_source(config, issue),
-            planned_at=at,
-            state=SCHEDULED,
-            created_at=now,
-        )
-        plan_id = connection.execute(sa.insert(plans).values(values)).inserted_primary_key[0]
+    values = dict(
+        issue=issue.slug, source=_source(config, issue), planned_at=at, state=SCHEDULED,
+        created_at=now,
+    )  # fmt: skip
+    try:
+        with store.transaction() as connection:
+            planned = open_plan(connection, issue.slug)
+            if planned is not None:
+                raise NewsletterError(_already_planned(config, planned))
+            insert = sa.insert(plans).values(values)
+            plan_id = connection.execute(insert).inserted_primary_key[0]
+    except sa.exc.IntegrityError:  # another command planned it between our read and write
+        with store.reading() as connection:
+            planned = open_plan(connection, issue.slug)
+        raise NewsletterError(_already_planned(config, planned)) from None
     try:
         with jobs.paused_scheduler(store) as scheduler:
             jobs.add_plan_job(scheduler, plan_id, issue.slug, at)

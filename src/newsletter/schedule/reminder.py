@@ -36,7 +36,7 @@ def remind() -> None:
         log.error("reminder not sent: %s", exc)
 
 
-def send_reminder(store: Store, now: dt.datetime | None = None) -> list:
+def send_reminder(store: Store, now: dt.datetime | None = None) -> list[tuple[str, delivery.Reply]]:
     """Send the reminder to the editors now: each address with the server's reply."""
     config = store.config
     editors = config.settings.schedule.editors
@@ -85,8 +85,8 @@ def reminder_text(config: Config, store: Store) -> str:
 
 def next_draft(config: Config) -> IssueFile | None:
     """The last issue file (in name order: YYYY-MM) not marked ready, as read now."""
-    drafts = [read for read in map(lambda p: read_issue_file(p, config), issue_paths(config))]
-    drafts = [read for read in drafts if not read.declared_ready]
+    files = [read_issue_file(path, config) for path in issue_paths(config)]
+    drafts = [read for read in files if not read.declared_ready]
     return drafts[-1] if drafts else None
 
 
