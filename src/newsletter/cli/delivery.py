@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import click
 
 from newsletter.core import NewsletterError, address_key, plural
-from newsletter.db import DEFERRED, FAILED, OPEN_STATES, SENT, SKIPPED, UNCERTAIN
+from newsletter.db import DEFERRED, FAILED, OPEN_STATES, SENT, UNCERTAIN
 
 from .base import Project, open_store_announced, pass_project
 from .progress import SendProgress
@@ -51,18 +51,13 @@ def send(project: Project, issue: str | None, languages: tuple[str, ...], **opti
     each edition, exactly once; run it again to continue after a stop."""
     from newsletter import delivery
     from newsletter.issues import find_issue
-    from newsletter.render import Renderer
 
     config = project.config
     found = find_issue(config, issue)
     chosen = _languages(config, languages)
     if options["test_to"]:
         return _send_test(config, found, chosen, options["test_to"])
-    if not found.is_ready:
-        raise NewsletterError(
-            f"{found.slug} is a draft: set 'status: ready' in its file to send it "
-            "(--test-to ADDRESS sends a draft to you alone)"
-        )
+    delivery.check_ready(found, " (--test-to ADDRESS sends a draft to you alone)")
     store = open_store_announced(project)
     if options["cancel"]:
         for language, count in delivery.cancel_sends(store, found, chosen).items():
@@ -73,14 +68,13 @@ def send(project: Project, issue: str | None, languages: tuple[str, ...], **opti
     plan, to_send = _plan(store, found, chosen, transport)
     click.echo(plan)
     _confirm(options["yes"])
-    rendered = Renderer(config).render(found, chosen)
     run = delivery.options_for(config, options["connections"], options["rate"])
     stop = threading.Event()
     progress = SendProgress(to_send)
-    with _stopping_on_signals(stop):
+    with stopping_on_signals(stop):
         try:
-            report = delivery.send_issue(
-                store, rendered, transport, run, stop, progress, options["retry_uncertain"]
+            report, _ = delivery.send_ready_issue(
+                store, found, chosen, transport, run, stop, progress, options["retry_uncertain"]
             )
         except delivery.ServerGone as exc:
             raise NewsletterError(
@@ -171,7 +165,7 @@ def _confirm(yes: bool) -> None:
 
 
 @contextlib.contextmanager
-def _stopping_on_signals(stop: threading.Event) -> Iterator[None]:
+def stopping_on_signals(stop: threading.Event) -> Iterator[None]:
     """Ctrl-C or SIGTERM: stop taking new messages, finish those being handed over. A
     second Ctrl-C stops at once (what was in flight is then uncertain)."""
 
@@ -193,18 +187,13 @@ def _stopping_on_signals(stop: threading.Event) -> Iterator[None]:
 
 
 def _report(slug: str, report, stopped: bool) -> None:
+    from newsletter import delivery
+
     totals: Counter = Counter()
-    for language, counts in report.counts.items():
+    for counts in report.counts.values():
         totals.update(counts)
-        parts = [f"{counts[SENT]} sent"] + [
-            f"{counts[state]} {state}"
-            for state in (FAILED, UNCERTAIN, DEFERRED, SKIPPED)
-            if counts[state]
-        ]
-        still = sum(counts[state] for state in OPEN_STATES if state != DEFERRED)
-        if still:
-            parts.append(f"{still} still to send")
-        click.echo(f"{slug} {language}: {', '.join(parts)}")
+    for line in delivery.report_lines(slug, report):
+        click.echo(line)
     if report.uncertain:
         click.echo(
             f"{plural(report.uncertain, 'message')} of a stopped run may or may not have "

@@ -6,7 +6,7 @@ import click
 
 from newsletter import __version__
 
-from . import delivery, project, subscribers
+from . import delivery, project, schedule, subscribers
 from .base import NewsletterGroup, Project, project_option, show_warnings
 
 
@@ -21,8 +21,8 @@ def cli(ctx: click.Context) -> None:
 
 
 for command in (project.init, project.validate, project.new, project.build, project.preview,
-                project.archive, delivery.send, delivery.status,
-                subscribers.subscribers):  # fmt: skip
+                project.archive, delivery.send, delivery.status, schedule.schedule,
+                schedule.scheduler, subscribers.subscribers):  # fmt: skip
     cli.add_command(command)
 
 

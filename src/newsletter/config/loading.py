@@ -11,11 +11,11 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
+from typing import get_origin
 
 from pydantic import ValidationError
 
 from newsletter.core import (
-    Language,
     NewsletterError,
     Problem,
     ProblemsError,
@@ -103,7 +103,7 @@ def _apply_environment(data: dict, environ: Mapping[str, str]) -> dict[tuple, st
             if variable not in environ:
                 continue
             value: object = environ[variable]
-            if key_field.annotation == list[Language]:
+            if get_origin(key_field.annotation) is list:  # languages, editors' addresses
                 value = [part.strip() for part in str(value).split(",") if part.strip()]
             table = data.setdefault(section_name, {})
             if isinstance(table, dict):  # else validation reports the section itself

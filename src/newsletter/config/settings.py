@@ -124,6 +124,35 @@ class SmtpSettings(Section):
     ca_file: str | None = None  # a CA certificate to trust besides the system's
 
 
+def _five_fields(cron: str | None) -> str | None:
+    """A crontab line's shape (the scheduler checks its values when it starts)."""
+    if cron is not None and len(cron.split()) != 5:
+        raise ValueError(
+            f"'{cron}' is not a cron line: write five fields, minute hour day month "
+            "day-of-week, such as '0 9 1 1,4,7,10 *' (9:00 on the first day of each quarter)"
+        )
+    return cron
+
+
+class ScheduleSettings(Section):
+    grace_minutes: float = Field(default=60, ge=0)  # a late scheduler still sends this long
+    editors: list[EmailAddress] = []  # who gets the reminder that the next issue is due
+    reminder: Annotated[str | None, AfterValidator(_five_fields)] = None  # cron, local time
+    lease_seconds: float = Field(default=30, gt=0)  # a silent active scheduler is dead after
+    heartbeat_seconds: float = Field(default=5, gt=0)  # how often it says it is alive
+
+    @model_validator(mode="after")
+    def _reminder_has_editors(self) -> ScheduleSettings:
+        if self.reminder and not self.editors:
+            raise ValueError("reminder: is set but editors is empty: say who gets it")
+        if self.heartbeat_seconds >= self.lease_seconds:
+            raise ValueError(
+                "heartbeat_seconds: must be shorter than lease_seconds, or a live scheduler "
+                "would lose its lease between two heartbeats"
+            )
+        return self
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -132,6 +161,7 @@ class Settings(BaseModel):
     database: DatabaseSettings = DatabaseSettings()
     delivery: DeliverySettings = DeliverySettings()
     smtp: SmtpSettings = SmtpSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
 
     @model_validator(mode="after")
     def _sender_names_match_languages(self) -> Settings:

@@ -22,7 +22,7 @@ from .months import format_month
 from .output_folder import check_output_folder
 from .text import HAS_LINE_BREAK, multiline_problem, one_line_problem, width
 from .validation import Locate, dotted, problems_from, read_as_suggested
-from .wording import describe_value, did_you_mean, display_path, plural
+from .wording import closest, describe_value, did_you_mean, display_path, plural
 from .yamlsource import Document, Loc, Scalar, load_yaml, parse_yaml
 from .yamlsource import compose as compose_yaml
 
@@ -52,6 +52,7 @@ __all__ = [
     "check_output_folder",
     "check_url",
     "check_web_url",
+    "closest",
     "compose_yaml",
     "describe_value",
     "did_you_mean",

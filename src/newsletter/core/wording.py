@@ -28,9 +28,9 @@ def describe_value(value: Any) -> str:
     return repr(value) if not isinstance(value, str) else f"'{value}'"
 
 
-def closest(word: str, choices: list[str]) -> str | None:
+def closest(word: str, choices: list[str], cutoff: float = 0.6) -> str | None:
     """The one choice `word` is most likely a misspelling of, if any is close enough."""
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=cutoff)
     return close[0] if close else None
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from .vocabulary import CHANGES, CONSENTS, DELIVERY_STATES, STATUSES
+from .vocabulary import CHANGES, CONSENTS, DELIVERY_STATES, OPEN_PLAN_STATES, PLAN_STATES, STATUSES
 
 
 class UtcDateTime(sa.TypeDecorator):
@@ -176,4 +176,54 @@ deliveries = sa.Table(
     sa.Index("ix_deliveries_send_state", "send_id", "state", "id"),
     sa.Index("ix_deliveries_subscriber_id", "subscriber_id"),
     sqlite_autoincrement=True,
+)
+
+# A delivery planned for a time (`newsletter schedule add`); the scheduler's job store holds
+# its trigger, this row what became of it.
+plans = sa.Table(
+    "plans",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("issue", sa.String(100), nullable=False),  # the issue's slug when planned
+    sa.Column("source", sa.Text, nullable=False),  # its file, re-read at the planned time
+    sa.Column("planned_at", UtcDateTime, nullable=False),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("started_at", UtcDateTime, nullable=True),
+    sa.Column("finished_at", UtcDateTime, nullable=True),  # done, failed, missed or cancelled
+    sa.Column("runner", sa.Text, nullable=True),  # the scheduler sending it (its lease holder)
+    sa.Column("content_hash", sa.String(64), nullable=True),  # SHA-256 of what was sent
+    sa.Column("outcome", sa.Text, nullable=True),  # what happened, or the errors, in words
+    sa.CheckConstraint(_one_of("state", PLAN_STATES), name="ck_plans_state"),
+    # One open plan an issue: two could not both send it, but an editor would not know which.
+    sa.Index(
+        "uq_plans_open_issue",
+        "issue",
+        unique=True,
+        sqlite_where=sa.text(_one_of("state", OPEN_PLAN_STATES)),
+        postgresql_where=sa.text(_one_of("state", OPEN_PLAN_STATES)),
+    ),
+    sqlite_autoincrement=True,
+)
+
+# Which `newsletter scheduler` process runs the jobs: one row, held by the process whose
+# lease has not expired; the others stand by and take it over when it lapses.
+scheduler_lease = sa.Table(
+    "scheduler_lease",
+    metadata,
+    sa.Column("name", sa.String(50), primary_key=True),
+    sa.Column("holder", sa.Text, nullable=True),  # host:pid:token; NULL when released
+    sa.Column("acquired_at", UtcDateTime, nullable=True),
+    sa.Column("expires_at", UtcDateTime, nullable=True),
+)
+
+# APScheduler's SQLAlchemyJobStore table, as it makes it: created here so that the schema is
+# the migrations' alone; APScheduler reads and writes it.
+SCHEDULER_JOBS = "scheduler_jobs"
+scheduler_jobs = sa.Table(
+    SCHEDULER_JOBS,
+    metadata,
+    sa.Column("id", sa.Unicode(191), primary_key=True),
+    sa.Column("next_run_time", sa.Float(25), index=True),
+    sa.Column("job_state", sa.LargeBinary, nullable=False),
 )

@@ -45,3 +45,17 @@ DELIVERY_STATES = (
 )
 # The states a message may still leave by itself (a send with none of them is finished).
 OPEN_STATES = (PENDING, CLAIMED, SENDING, DEFERRED)
+
+SCHEDULED, RUNNING, DONE, MISSED = "scheduled", "running", "done", "missed"
+# Where a planned delivery (`newsletter schedule add`) is. scheduled -> running -> done, or
+# failed, missed or cancelled; only one plan of an issue is scheduled or running at a time.
+PLAN_STATES = (
+    SCHEDULED,  # waiting for its time
+    RUNNING,  # being sent (after a crash or a stop, the next active scheduler continues it)
+    DONE,  # sent: every edition's send has ended (some recipients may have failed)
+    MISSED,  # no scheduler ran within the grace period after its time: not sent
+    FAILED,  # not sent or not finished: the issue no longer validated, or the server failed
+    CANCELLED,  # cancelled before its time (`newsletter schedule cancel`)
+)
+# The states in which a plan still holds its issue: another cannot be made for it.
+OPEN_PLAN_STATES = (SCHEDULED, RUNNING)

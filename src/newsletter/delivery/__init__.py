@@ -2,6 +2,14 @@
 ledger, over SMTP or into the outbox folder; several workers on one PostgreSQL."""
 
 from .ledger import Claimed, Outcome
+from .plan import (
+    check_ready,
+    content_hash,
+    open_messages,
+    report_lines,
+    send_note,
+    send_ready_issue,
+)
 from .policy import RetryPolicy
 from .send import (
     Eligible,
@@ -49,10 +57,16 @@ __all__ = [
     "TransportUnavailable",
     "cancel_sends",
     "check_can_send",
+    "check_ready",
+    "content_hash",
     "eligible",
+    "open_messages",
     "options_for",
     "recipients",
+    "report_lines",
     "send_issue",
+    "send_note",
+    "send_ready_issue",
     "send_test",
     "statuses",
     "transport_for",

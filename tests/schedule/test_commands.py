@@ -1,0 +1,222 @@
+"""`newsletter schedule add/list/cancel/remind` as editors meet them: what they say, and
+that a refused plan stores nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from newsletter.cli import cli
+
+from .conftest import add_subscribers, stored
+
+LATER = "2030-02-15T09:00"
+BAD_WHEN = (
+    "Usage: newsletter schedule add [OPTIONS] ISSUE\n"
+    "Try 'newsletter schedule add --help' for help.\n\n"
+    "Error: Invalid value for --at: "
+)
+
+
+@pytest.fixture
+def run(sample_project: Path, environ: dict[str, str], monkeypatch):
+    """Run `newsletter schedule ARGS` in the sample project, on SQLite or PostgreSQL."""
+    monkeypatch.chdir(sample_project)
+
+    def invoke(*args: str):
+        result = CliRunner().invoke(
+            cli, list(args), env=environ, catch_exceptions=False, prog_name="newsletter"
+        )
+        assert "Traceback" not in result.output
+        return result
+
+    return invoke
+
+
+def test_add_plans_an_issue_and_list_shows_it_in_both_time_zones(run, store):
+    added = run("schedule", "add", "2013-05", "--at", LATER)
+    assert added.exit_code == 0, added.output
+    assert added.stdout == "planned 2013-05 for 2030-02-15 09:00 EST (2030-02-15 14:00 UTC)\n"
+    assert added.stderr.endswith(
+        'no scheduler is running: start `newsletter scheduler` (README: "Planning the next '
+        'issue") or the plan will be missed\n'
+    )
+    listed = run("schedule", "list")
+    assert listed.stdout.splitlines() == [
+        "issue    planned (America/Toronto)  planned (UTC)     state      sent",
+        "2013-05  2030-02-15 09:00 EST       2030-02-15 14:00  scheduled",
+        "",
+        "scheduler: none is running (`newsletter scheduler` starts one)",
+    ]
+    plans, jobs = stored(store)
+    assert len(plans) == 1 and [job.id for job in jobs] == [f"plan-{plans[0].id}"]
+
+
+def test_cancel_removes_the_plan_s_job_and_keeps_it_listed_as_cancelled(run, store):
+    run("schedule", "add", "2013-05", "--at", LATER)
+    cancelled = run("schedule", "cancel", "2013-05")
+    assert (
+        cancelled.stdout == "cancelled the delivery of 2013-05 planned for 2030-02-15 09:00 EST\n"
+    )
+    plans, jobs = stored(store)
+    assert [plan.state for plan in plans] == ["cancelled"] and jobs == []
+    again = run("schedule", "cancel", "2013-05")
+    assert again.exit_code == 1
+    assert again.stderr == (
+        "error: 2013-05 has no planned delivery to cancel (`newsletter schedule list` shows "
+        "the plans)\n"
+    )
+    replanned = run("schedule", "add", "2013-05", "--at", "2030-03-01T09:00")
+    assert replanned.exit_code == 0, replanned.output
+
+
+@pytest.mark.parametrize(
+    ("when", "why"),
+    [
+        ("2030-02-30T09:00", "'2030-02-30T09:00' is not a date and time (day is out of range "
+         "for month): write it as 2027-02-15T09:00, with an offset (-05:00) or a time zone "
+         "(America/Toronto) when it is not the project's"),
+        ("next monday", "'next monday' is not a date and time: write it as 2027-02-15T09:00, "
+         "with an offset (-05:00) or a time zone (America/Toronto) when it is not the "
+         "project's"),
+        ("2030-02-15T09:00 Canada/Ottawa", "'Canada/Ottawa' is not a time zone name, such as "
+         "America/Toronto or Asia/Tokyo"),
+    ],
+)  # fmt: skip
+def test_malformed_when_or_unknown_time_zone_is_refused_and_stores_nothing(run, store, when, why):
+    result = run("schedule", "add", "2013-05", "--at", when)
+    assert result.exit_code == 2
+    assert result.stderr == BAD_WHEN + why + "\n"
+    assert stored(store) == ([], [])
+
+
+def test_a_time_in_the_past_is_refused_and_stores_nothing(run, store):
+    result = run("schedule", "add", "2013-05", "--at", "2020-01-01T09:00")
+    assert result.exit_code == 2
+    now = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=-5)))
+    assert result.stderr.startswith(
+        BAD_WHEN + f"'2020-01-01T09:00' is in the past (it is now {now:%Y-%m-%d}"
+    )
+    assert result.stderr.endswith(" EST): plan a later time\n")
+    assert stored(store) == ([], [])
+
+
+def test_a_draft_is_refused_and_stores_nothing(run, store):
+    result = run("schedule", "add", "2013-08", "--at", LATER)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: 2013-08 is a draft: set 'status: ready' in its file to plan its delivery\n"
+    )
+    assert stored(store) == ([], [])
+
+
+def test_an_invalid_issue_is_refused_with_its_problems_and_stores_nothing(
+    run, store, sample_project
+):
+    issue = sample_project / "issues" / "2013-05.yaml"
+    issue.write_text(issue.read_text().replace("date: 2013-05-31", "date: 2013-05-32"))
+    result = run("schedule", "add", "2013-05", "--at", LATER)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "issues/2013-05.yaml:6:7: date: '2013-05-32' is not a real date: day is out of range "
+        "for month",
+        "1 problem in 1 file; nothing was written",
+    ]
+    assert stored(store) == ([], [])
+
+
+def test_an_issue_planned_already_is_refused_saying_how_to_change_it(run, store):
+    run("schedule", "add", "2013-05", "--at", LATER)
+    before = stored(store)
+    result = run("schedule", "add", "2013-05", "--at", "2030-03-01T09:00")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: 2013-05 is already planned for 2030-02-15 09:00 EST (2030-02-15 14:00 UTC): "
+        "`newsletter schedule cancel 2013-05` first to plan it for another time\n"
+    )
+    assert stored(store) == before
+
+
+def test_an_issue_sent_already_is_refused(run, store, smtp_server):
+    add_subscribers(store, 2)
+    assert run("send", "2013-05", "--yes").exit_code == 0
+    result = run("schedule", "add", "2013-05", "--at", LATER)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: 2013-05 has already been sent (its send began ")
+    assert result.stderr.endswith(
+        " UTC): an issue goes to each subscriber once; `newsletter status 2013-05` shows where "
+        "it stands\n"
+    )
+    assert stored(store) == ([], [])
+
+
+def test_remind_mails_the_editors_the_next_draft_and_its_problems(
+    run, store, smtp_server, sample_project
+):
+    run("schedule", "add", "2013-05", "--at", LATER)
+    draft = sample_project / "issues" / "2013-08.yaml"
+    draft.write_text(draft.read_text().replace("title:", "titel:", 1))
+    result = run("schedule", "remind")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "reminder to editor@example.org: sent (250 2.0.0 accepted)\n"
+        "reminder to chief@example.org: sent (250 2.0.0 accepted)\n"
+    )
+    (recipient, data), _ = smtp_server.recorder.messages
+    text = data.decode()
+    assert recipient == "editor@example.org"
+    assert "Subject: Japan Science and Technology Newsletter: the next issue is due" in text
+    assert "Auto-Submitted: auto-generated" in text
+    body = text.split("\r\n\r\n", 1)[1].replace("\r\n", "\n")
+    assert body.startswith(
+        "The next issue of Japan Science and Technology Newsletter is due.\n\n"
+        "The draft issues/2013-08.yaml has 1 problem:\n"
+        "  issues/2013-08.yaml:3:1: unknown key 'titel'; did you mean 'title'?\n\n"
+    )
+    assert "Planned deliveries:\n  2013-05 at 2030-02-15 09:00 EST\n" in body
+
+
+def test_remind_says_a_valid_draft_validates_and_how_to_plan_it(run, smtp_server):
+    run("schedule", "remind")
+    data = smtp_server.recorder.messages[0][1].decode().replace("\r\n", "\n")
+    assert (
+        "The draft issues/2013-08.yaml (2013-08, dated 2013-08-15) validates.\n"
+        "When it is finished, set 'status: ready' in it and plan its delivery:\n"
+        "  newsletter schedule add 2013-08 --at 2013-08-15T09:00\n\n"
+        "No delivery is planned.\n"
+    ) in data
+
+
+def test_list_shows_the_next_reminder_when_one_is_set(run, environ, monkeypatch):
+    monkeypatch.setitem(environ, "NEWSLETTER_SCHEDULE_REMINDER", "0 9 1 1,4,7,10 *")
+    listed = run("schedule", "list")
+    assert listed.stdout.startswith("nothing is planned: `newsletter schedule add ISSUE --at WHEN`")
+    (line,) = [line for line in listed.stdout.splitlines() if "reminder" in line]
+    assert line.startswith("next reminder to the editors: ")
+    assert line.endswith(" 09:00 EST") or line.endswith(" 09:00 EDT")
+
+
+def test_a_command_leaves_the_job_of_an_overdue_plan_for_the_scheduler(run, store):
+    """APScheduler's loop looks for due jobs once more as it shuts down: a command's
+    scheduler never runs that loop, so it neither runs nor drops a due plan's job."""
+    soon = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(seconds=1)
+    assert run("schedule", "add", "2013-05", "--at", f"{soon:%Y-%m-%dT%H:%M:%S}Z").exit_code == 0
+    time.sleep(max(0.0, (soon - dt.datetime.now(dt.UTC)).total_seconds()) + 0.2)
+    assert run("schedule", "add", "2013-02", "--at", LATER).exit_code == 0
+    plans, jobs = stored(store)
+    assert sorted(job.id for job in jobs) == [f"plan-{plan.id}" for plan in plans]
+    assert [plan.state for plan in plans] == ["scheduled", "scheduled"]
+
+
+def test_a_reminder_that_is_no_cron_line_is_said_so(run, environ, monkeypatch):
+    monkeypatch.setitem(environ, "NEWSLETTER_SCHEDULE_REMINDER", "0 25 * * *")
+    listed = run("schedule", "list")
+    assert listed.exit_code == 1
+    assert listed.stderr.endswith(
+        "error: newsletter.toml: schedule.reminder: '0 25 * * *' is not a cron line: error "
+        "validating expression '25': the last value (25) is higher than the maximum value (23)\n"
+    )
