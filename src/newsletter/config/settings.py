@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from newsletter.core import EmailAddress, Language, Timezone, Url, WebUrl, check_one_line
 
@@ -124,6 +124,28 @@ class SmtpSettings(Section):
     ca_file: str | None = None  # a CA certificate to trust besides the system's
 
 
+def _comma_separated(value: object) -> object:
+    """A list, or one string of items separated by commas (as an environment variable is)."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class WebSettings(Section):
+    """`newsletter serve`: the subscriber pages (README, "The subscriber pages")."""
+
+    archive: str = "site"  # the folder `newsletter archive` writes, served at base_url
+    serve_archive: bool = True  # false: the archive is on a static host; pages only
+    confirm_days: float = Field(default=7, gt=0)  # a confirmation link works this long, once
+    # Subscription requests an hour, counted by each server process: from one client IP
+    # address, and for one email address (more for one address are dropped silently).
+    subscribe_per_ip: int = Field(default=10, ge=1)
+    subscribe_per_address: int = Field(default=3, ge=1)
+    # The reverse proxies whose X-Forwarded-For header gives the client's IP address (for
+    # the rate limits and the consent record); none: the address of the connection itself.
+    trusted_proxies: Annotated[list[str], BeforeValidator(_comma_separated)] = []
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -132,6 +154,7 @@ class Settings(BaseModel):
     database: DatabaseSettings = DatabaseSettings()
     delivery: DeliverySettings = DeliverySettings()
     smtp: SmtpSettings = SmtpSettings()
+    web: WebSettings = WebSettings()
 
     @model_validator(mode="after")
     def _sender_names_match_languages(self) -> Settings:

@@ -16,6 +16,7 @@ from .setup import options_for, transport_for
 from .status import NOTEWORTHY, RecipientLine, SendStatus, recipients, statuses
 from .tokens import PREFERENCES, UNSUBSCRIBE, InvalidToken, Personal, Signer
 from .transports import (
+    Envelope,
     OutboxTransport,
     Reply,
     SmtpServer,
@@ -31,6 +32,7 @@ __all__ = [
     "UNSUBSCRIBE",
     "Claimed",
     "Eligible",
+    "Envelope",
     "InvalidToken",
     "Options",
     "OutboxTransport",
