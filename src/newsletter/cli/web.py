@@ -34,6 +34,8 @@ def serve(project: Project, host: str, port: int) -> None:
         _log_to_stderr()
         click.echo(describe(config, sock), err=True)
         server.run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn has stopped cleanly, then passes Ctrl-C on
+        pass
     finally:
         sock.close()
         store.close()

@@ -137,10 +137,10 @@ def accepted_language(header: str, languages: list[str]) -> str:
     asked = []
     for position, part in enumerate(header.split(",")):
         tag, _, params = part.strip().partition(";")
-        match = re.search(r"q=([0-9.]+)", params)
+        match = re.search(r"q=([^;\s]*)", params)
         try:
             quality = float(match[1]) if match else 1.0
-        except ValueError:
+        except ValueError:  # a malformed quality: that entry is ignored
             continue
         if tag and quality > 0:
             asked.append((-quality, position, tag.strip().lower()))
