@@ -60,3 +60,23 @@ def test_without_a_key_or_an_archive_it_warns_and_serves_the_pages(sample_projec
         "warning: site/ has no archive yet: run `newsletter archive`; until then only the "
         "subscriber pages are served",
     ]
+
+
+def test_a_mistake_in_a_page_template_stops_serve_before_it_listens(sample_project, tmp_path):
+    notice = sample_project / "templates" / "site" / "notice.html"
+    notice.write_text(
+        notice.read_text(encoding="utf-8").replace("{{ title }}", "{{ title }"), encoding="utf-8"
+    )
+    environ = {
+        "NEWSLETTER_DATABASE_URL": f"sqlite:///{tmp_path / 'newsletter.db'}",
+        "NEWSLETTER_SECRET_KEY": "k",
+    }
+    process = newsletter(
+        sample_project, "serve", "--port", "0", environ=environ, cwd=sample_project
+    )
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert err.splitlines()[-2:] == [
+        "templates/site/notice.html:3: unexpected '}'",
+        "1 problem in 1 file; nothing is served until it is fixed",
+    ]

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from newsletter.config import Config, urls
-from newsletter.core import base_language
+from newsletter.core import ProblemsError, base_language
 from newsletter.render import Theme, default_templates, language_name, text_direction
 
 PAGE_HEADERS = {
@@ -125,11 +125,15 @@ class Pages:
     def check(self) -> None:
         """Render every page in every language: a template mistake stops `serve` at start
         (ProblemsError naming the file and line), not a reader later."""
-        self.stylesheet()
-        for language in self.config.languages:
-            for template, values in TEMPLATES.items():
-                name = template.partition("#")[0]  # one template, another branch
-                self.theme.render(name, {**self.common(language), **values})
+        try:
+            self.stylesheet()
+            for language in self.config.languages:
+                for template, values in TEMPLATES.items():
+                    name = template.partition("#")[0]  # one template, another branch
+                    self.theme.render(name, {**self.common(language), **values})
+        except ProblemsError as exc:
+            exc.consequence = "nothing is served until it is fixed"
+            raise
 
 
 def accepted_language(header: str, languages: list[str]) -> str:
