@@ -3,6 +3,7 @@ rate limits), against the real server and a real SMTP server, on SQLite and Post
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 
 import pytest
@@ -72,6 +73,7 @@ def test_a_japanese_subscriber_gets_japanese_pages_and_message(served):
         assert main_text(answer.text).startswith("メールをご確認ください")
         (message,) = served.messages()
         assert message["Subject"] == "日本科学技術ニュースレターの購読のご確認"
+        assert message["Content-Language"] == "ja"
         assert "次のリンクを開き" in message.get_content()
         confirmed = client.post(link_in(message, "subscribe/confirm/"))
     assert main_text(confirmed.text) == (
@@ -91,6 +93,22 @@ def test_a_confirmation_link_works_once(served):
     assert main_text(again.text) == CONFIRM_INVALID
     assert shown_again.status_code == 404
     _, changes = history(served.store, "once@example.org")
+    assert len(changes) == 1
+
+
+def test_of_simultaneous_confirmations_one_wins(served):
+    with served.client() as client:
+        ask(client, "twice@example.org")
+    link = link_in(served.messages()[0], "subscribe/confirm/")
+
+    def click(_) -> int:
+        with served.client() as client:
+            return client.post(link).status_code
+
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        answers = sorted(pool.map(click, range(6)))
+    assert answers == [200] + [404] * 5
+    _, changes = history(served.store, "twice@example.org")
     assert len(changes) == 1
 
 

@@ -17,7 +17,7 @@ from newsletter.delivery import Envelope, Reply, TransportUnavailable, transport
 from newsletter.mail import sender_domain
 
 
-class NotSent(Exception):  # noqa: N818: says what happened, as the transports' errors do
+class NotSent(Exception):
     """The confirmation message could not be handed over; the reason for the log."""
 
 
@@ -37,7 +37,6 @@ def confirmation_message(
     message["Date"] = format_datetime(dt.datetime.now(dt.UTC).astimezone(zone))
     message["Message-ID"] = make_msgid(domain=sender_domain(config))
     message["Auto-Submitted"] = "auto-replied"  # answers the form: no auto-reply to it
-    message["Content-Language"] = language
     body = labels["confirm_body"].format(
         newsletter=name,
         url=link,
@@ -46,6 +45,7 @@ def confirmation_message(
         address=sender.postal_address,
     )
     message.set_content(body, cte="quoted-printable" if body.isascii() else "base64")
+    message["Content-Language"] = language  # after set_content, which clears Content-*
     return message
 
 
