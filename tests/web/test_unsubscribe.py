@@ -187,3 +187,12 @@ def test_an_unknown_page_is_a_404_page(served):
         answer = client.get("no/such/page")
     assert answer.status_code == 404
     assert main_text(answer.text) == "Page not found There is no page at this address."
+
+
+def test_a_post_with_a_file_is_refused_and_changes_nothing(served, two_sent):
+    with served.client() as client:
+        answer = client.post(
+            two_sent["ann@example.org"], files={"List-Unsubscribe": ("a.txt", b"One-Click")}
+        )
+    assert answer.status_code == 400
+    assert served.store.get("ann@example.org").status == "active"

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.requests import Request
 
 from newsletter.config import Config
@@ -47,6 +48,12 @@ class Web:
     async def call(self, function: Callable, *args):
         """Run a store operation (blocking) in a worker thread."""
         return await run_in_threadpool(function, *args)
+
+
+async def read_form(request: Request) -> FormData:
+    """The posted form, form-urlencoded or multipart (RFC 8058 allows both), no bigger than
+    our forms are: a few short fields, no files (else 400)."""
+    return await request.form(max_files=0, max_fields=20, max_part_size=64 * 1024)
 
 
 def web_of(request: Request) -> Web:

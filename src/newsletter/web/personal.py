@@ -29,7 +29,7 @@ from newsletter.subscribers import (
     unsubscribe_by_id,
 )
 
-from .context import Web, log, web_of
+from .context import Web, log, read_form, web_of
 from .pages import mask
 
 ONE_CLICK = ("List-Unsubscribe", "One-Click")  # RFC 8058's body, as mail providers POST it
@@ -73,7 +73,7 @@ async def unsubscribe_page(request: Request, web: Web, who: Personal, subscriber
 
 @personal_link(UNSUBSCRIBE)
 async def unsubscribe(request: Request, web: Web, who: Personal, subscriber: Subscriber):
-    form = await request.form()  # form-urlencoded or multipart
+    form = await read_form(request)  # form-urlencoded or multipart
     one_click = form.get(ONE_CLICK[0]) == ONE_CLICK[1] and PAGE_FIELD not in form
     how = "one-click unsubscribe (List-Unsubscribe-Post)" if one_click else "unsubscribe page"
     made = Change(f"{how}, link of send {who.send_id}", "subscriber", web.clock())
@@ -91,7 +91,7 @@ async def preferences_page(request: Request, web: Web, who: Personal, subscriber
 
 @personal_link(PREFERENCES)
 async def save_preferences(request: Request, web: Web, who: Personal, subscriber: Subscriber):
-    form = await request.form()
+    form = await read_form(request)
     name, language = str(form.get("name", "")).strip(), str(form.get("language", ""))
     if language not in web.config.languages:
         language = subscriber.language

@@ -19,7 +19,7 @@ from newsletter.core import NewsletterError
 from newsletter.subscribers import ask, confirm, pending
 
 from .confirmation import NotSent, confirmation_message, send_confirmation
-from .context import Web, client_ip, log, web_of
+from .context import Web, client_ip, log, read_form, web_of
 from .guard import CSRF_COOKIE, CSRF_FIELD, HONEYPOT_FIELD
 from .pages import mask
 
@@ -31,7 +31,7 @@ async def subscribe_form(request: Request) -> Response:
 
 async def subscribe(request: Request) -> Response:
     web = web_of(request)
-    form = await request.form()
+    form = await read_form(request)
     fields = {key: str(form.get(key, "")).strip() for key in ("email", "name", "language")}
     language = web.pages.language(request, fields["language"])
     if not web.csrf.valid(request.cookies.get(CSRF_COOKIE), str(form.get(CSRF_FIELD, ""))):
