@@ -153,6 +153,21 @@ class ScheduleSettings(Section):
         return self
 
 
+class WebSettings(Section):
+    """`newsletter serve`: the subscriber pages (README, "The subscriber pages")."""
+
+    archive: str = "site"  # the folder `newsletter archive` writes, served at base_url
+    serve_archive: bool = True  # false: the archive is on a static host; pages only
+    confirm_days: float = Field(default=7, gt=0)  # a confirmation link works this long, once
+    # Subscription requests an hour, counted by each server process: from one client IP
+    # address, and for one email address (more for one address are dropped silently).
+    subscribe_per_ip: int = Field(default=10, ge=1)
+    subscribe_per_address: int = Field(default=3, ge=1)
+    # The reverse proxies whose X-Forwarded-For header gives the client's IP address (for
+    # the rate limits and the consent record); none: the address of the connection itself.
+    trusted_proxies: list[str] = []  # from a variable: addresses separated by commas
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -162,6 +177,7 @@ class Settings(BaseModel):
     delivery: DeliverySettings = DeliverySettings()
     smtp: SmtpSettings = SmtpSettings()
     schedule: ScheduleSettings = ScheduleSettings()
+    web: WebSettings = WebSettings()
 
     @model_validator(mode="after")
     def _sender_names_match_languages(self) -> Settings:

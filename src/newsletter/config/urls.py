@@ -12,7 +12,7 @@ each issue under `<slug>/`, its images under `<slug>/images/` (shared by the lan
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from .project import Config
 
@@ -22,11 +22,19 @@ CONFIRM = "subscribe/confirm/{token}"
 UNSUBSCRIBE = "unsubscribe/{token}"
 PREFERENCES = "preferences/{token}"
 PREVIEW_TOKEN = "?preview=1"  # the made-up subscriber of preview.eml has no real token
+# The subscriber pages' own stylesheet (the archive's site.css with theirs), served by
+# `newsletter serve` under subscribe/ so that it comes along when only the pages are served.
+PAGES_STYLE = "subscribe/style.css"
 
 
 def root(config: Config) -> str:
     """The archive's root URL, always ending in one `/`."""
     return config.settings.newsletter.base_url.rstrip("/") + "/"
+
+
+def root_path(config: Config) -> str:
+    """The path of base_url (`/japan-st/`, or `/`): where the web server answers the routes."""
+    return urlsplit(root(config)).path
 
 
 def page_path(language: str, default: str, slug: str | None = None) -> str:
@@ -68,12 +76,27 @@ def image_url(config: Config, slug: str, file: str) -> str:
 
 def subscribe_url(config: Config) -> str:
     """The archive's Subscribe link: the configured form, else our own subscribe page."""
-    return config.settings.newsletter.subscribe_url or root(config) + SUBSCRIBE
+    return config.settings.newsletter.subscribe_url or subscribe_page_url(config)
+
+
+def subscribe_page_url(config: Config) -> str:
+    """Our own subscribe page, served by `newsletter serve`."""
+    return root(config) + SUBSCRIBE
 
 
 def unsubscribe_url(config: Config, token: str) -> str:
     """A subscriber's personal one-click unsubscribe link (RFC 8058)."""
     return root(config) + UNSUBSCRIBE.format(token=quote(token, safe=""))
+
+
+def confirm_url(config: Config, token: str) -> str:
+    """The link of a confirmation message (double opt-in)."""
+    return root(config) + CONFIRM.format(token=quote(token, safe=""))
+
+
+def preferences_url(config: Config, token: str) -> str:
+    """A subscriber's personal preferences page (language, name, unsubscribe)."""
+    return root(config) + PREFERENCES.format(token=quote(token, safe=""))
 
 
 def preview_unsubscribe_url(config: Config) -> str:

@@ -227,3 +227,25 @@ scheduler_jobs = sa.Table(
     sa.Column("next_run_time", sa.Float(25), index=True),
     sa.Column("job_state", sa.LargeBinary, nullable=False),
 )
+
+# Subscriptions asked for on the web form (double opt-in): the link's token is stored only as
+# a hash, and used once. A confirmed row stays as the record of the consent (CASL: when,
+# from which IP address, confirmed when); `forget` deletes a person's rows.
+confirmations = sa.Table(
+    "confirmations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("token_hash", sa.String(64), nullable=False),  # SHA-256 of the link's token
+    sa.Column("email_key", sa.String(320), nullable=False),
+    sa.Column("email", sa.String(320), nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("language", sa.String(35), nullable=False),
+    sa.Column("requested_at", UtcDateTime, nullable=False),
+    sa.Column("requested_ip", sa.String(45), nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False),
+    sa.Column("confirmed_at", UtcDateTime, nullable=True),  # NULL until the link is used
+    sa.Column("confirmed_ip", sa.String(45), nullable=True),
+    sa.UniqueConstraint("token_hash", name="uq_confirmations_token_hash"),
+    sa.Index("ix_confirmations_email_key", "email_key"),
+    sqlite_autoincrement=True,
+)

@@ -24,6 +24,7 @@ from .setup import options_for, transport_for
 from .status import NOTEWORTHY, RecipientLine, SendStatus, recipients, statuses
 from .tokens import PREFERENCES, UNSUBSCRIBE, InvalidToken, Personal, Signer
 from .transports import (
+    Envelope,
     OutboxTransport,
     Reply,
     SmtpServer,
@@ -39,6 +40,7 @@ __all__ = [
     "UNSUBSCRIBE",
     "Claimed",
     "Eligible",
+    "Envelope",
     "InvalidToken",
     "Options",
     "OutboxTransport",

@@ -1,5 +1,6 @@
-"""Subscribers: the store and its rows, CASL consent, queries and exports, and lists read
-from CSV or YAML files and imported whole or not at all."""
+"""Subscribers: the store and its rows, CASL consent, queries and exports, lists read from
+CSV or YAML files and imported whole or not at all, subscriptions from the web form (double
+opt-in), and what subscribers change from their own links."""
 
 from .consent import Consent, expiry, format_moment, parse_moment
 from .import_check import Defaults, check_list
@@ -12,6 +13,7 @@ from .importer import (
     write_import,
 )
 from .listfile import open_list, replacing, replacing_csv, write_csv
+from .personal import find_by_id, set_preferences, unsubscribe_by_id
 from .queries import (
     counts,
     deliverable,
@@ -22,19 +24,24 @@ from .queries import (
     list_subscribers,
 )
 from .rows import Change, Subscriber, deliverable_query, insert_subscribers, new_subscriber_values
+from .signup import WEB_FORM, Request, ask, confirm, pending
 from .store import Store, open_store
 
 __all__ = [
+    "WEB_FORM",
     "Change",
     "Consent",
     "Defaults",
     "ImportProblems",
     "ImportReport",
     "Importer",
+    "Request",
     "Store",
     "Subscriber",
+    "ask",
     "check_import",
     "check_list",
+    "confirm",
     "counts",
     "deliverable",
     "deliverable_query",
@@ -42,6 +49,7 @@ __all__ = [
     "expiring",
     "expiry",
     "export_csv",
+    "find_by_id",
     "format_moment",
     "history",
     "import_list",
@@ -51,8 +59,11 @@ __all__ = [
     "open_list",
     "open_store",
     "parse_moment",
+    "pending",
     "replacing",
     "replacing_csv",
+    "set_preferences",
+    "unsubscribe_by_id",
     "write_csv",
     "write_import",
 ]

@@ -30,6 +30,7 @@ from newsletter.db import (
     EXPRESS,
     STATUSES,
     Migration,
+    confirmations,
     database_errors,
     deliveries,
     display_url,
@@ -268,6 +269,8 @@ class Store:
         import brings them back; returns forgotten, recorded (was not subscribed) or already."""
         key = self.key(email)
         with self.transaction() as connection:
+            # Their requests on the web form hold the address (and IP addresses) too.
+            connection.execute(sa.delete(confirmations).where(confirmations.c.email_key == key))
             subscriber = find_by_keys(connection, [key]).get(key)
             if subscriber is not None:
                 _erase(connection, subscriber.id)
