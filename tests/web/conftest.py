@@ -132,3 +132,10 @@ def main_text(page: str) -> str:
     main = page[page.index("<main") : page.index("</main>")]
     text = re.sub(r"<[^>]+>", " ", main)
     return " ".join(text.split())
+
+
+def click_through(page, selector: str = "button[type=submit]") -> None:
+    """Click a button or link that leads to another page, and wait for that page: reading
+    the page straight after the click can catch the old one, or none, mid-navigation."""
+    with page.expect_navigation():
+        page.click(selector)

@@ -18,7 +18,7 @@ from tests.delivery.conftest import SECRET
 from tests.delivery.smtpd import _free_port
 from tests.delivery.test_commands import newsletter, run
 
-from .conftest import link_in, text_of
+from .conftest import click_through, link_in, text_of
 
 pytestmark = pytest.mark.browser
 
@@ -82,16 +82,16 @@ def test_subscribe_confirm_receive_unsubscribe_and_be_skipped(
         started(server, base)
         page = context.new_page()
         page.goto(base)  # the archive, served at base_url
-        page.click("a.button")  # its Subscribe button
+        click_through(page, "a.button")  # its Subscribe button
         assert page.url == base + "subscribe/"
         page.fill("#email", READER)
         page.fill("#name", "Reader Name")
-        page.click("button[type=submit]")
+        click_through(page)
         assert page.locator("h1").inner_text() == "Check your inbox"
 
         (confirmation,) = received(smtp_server, READER, 1)
         page.goto(link_in(confirmation, "subscribe/confirm/"))
-        page.click("button[type=submit]")
+        click_through(page)
         assert page.locator("h1").inner_text() == "You are subscribed"
         page.screenshot(path=artifacts / "web-end-to-end-subscribed.png")
 
@@ -105,7 +105,7 @@ def test_subscribe_confirm_receive_unsubscribe_and_be_skipped(
 
         page.goto(link)
         assert page.locator("h1").inner_text() == "Unsubscribe"
-        page.click("button[type=submit]")
+        click_through(page)
         assert page.locator("h1").inner_text() == "You are unsubscribed"
 
         later = run(sample_project, "send", "2013-02", "--yes", environ=environ)

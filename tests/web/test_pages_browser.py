@@ -14,7 +14,7 @@ from newsletter.subscribers import find_by_id
 from tests.archive.test_archive_browser import AXE
 from tests.delivery.conftest import SECRET
 
-from .conftest import link_in
+from .conftest import click_through, link_in
 
 pytestmark = pytest.mark.browser
 LOCALES = {"en": "en-CA", "ja": "ja-JP"}
@@ -36,21 +36,21 @@ def walk(page, served, language: str, look) -> None:
     page.goto(served.url + f"subscribe/?lang={language}")
     look("subscribe")
     page.fill("#email", "x@y")  # the browser takes it; email-validator does not
-    page.click("button[type=submit]")
+    click_through(page)
     look("subscribe-error")
     page.fill("#email", f"reader-{language}@example.org")
     page.fill("#name", "山田花子" if language == "ja" else "Ada Lovelace")
     page.select_option("#language", language)
-    page.click("button[type=submit]")
+    click_through(page)
     look("check-inbox")
     page.goto(served.url + f"subscribe/?lang={language}")
     page.fill("#email", "third@example.org")
-    page.click("button[type=submit]")
+    click_through(page)
     look("too-many")
     link = link_in(served.messages()[0], "subscribe/confirm/")
     page.goto(link)
     look("confirm")
-    page.click("button[type=submit]")
+    click_through(page)
     look("confirmed")
     page.goto(link)
     look("confirm-link-invalid")
@@ -58,11 +58,11 @@ def walk(page, served, language: str, look) -> None:
     token = Signer([SECRET]).token(UNSUBSCRIBE, Personal(subscriber.id, 1))
     page.goto(urls.unsubscribe_url(served.config, token))
     look("unsubscribe")
-    page.click("text=" + ("配信を止めずに" if language == "ja" else "Change your name"))
+    click_through(page, "text=" + ("配信を止めずに" if language == "ja" else "Change your name"))
     look("preferences")
-    page.click("form.form button[type=submit]")
+    click_through(page, "form.form button[type=submit]")
     look("preferences-saved")
-    page.click("form.leave button[type=submit]")
+    click_through(page, "form.leave button[type=submit]")
     look("unsubscribed")
     page.goto(urls.unsubscribe_url(served.config, token[:-2]) + f"?lang={language}")
     look("personal-link-invalid")
