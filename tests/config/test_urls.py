@@ -38,7 +38,7 @@ def test_base_url_with_or_without_a_trailing_slash(sample_project, base_url):
 
 def test_unsubscribe_links_carry_the_token_escaped(config):
     assert urls.unsubscribe_url(config, "a/b c") == BASE + "unsubscribe/a%2Fb%20c"
-    assert urls.preview_unsubscribe_url(config) == BASE + "unsubscribe/?preview=1"
+    assert urls.preview_url(config, urls.UNSUBSCRIBE) == BASE + "unsubscribe/?preview=1"
 
 
 def test_subscribe_url_can_point_at_another_form(sample_project):

@@ -60,7 +60,9 @@ def test_email_is_personalised_and_shows_local_images(server):
     kind, image = get(f"{server}/en/images/banner-space.png")
     assert kind == "image/png" and image.startswith(b"\x89PNG")
     _, text = get(f"{server}/en/email.txt")
-    assert text.decode().endswith("unsubscribe/?preview=1\n")
+    assert text.decode().endswith(
+        "unsubscribe/?preview=1\nPreferences: https://newsletter.example.org/japan-st/preferences/?preview=1\n"
+    )
 
 
 def test_version_changes_when_the_issue_or_a_template_changes(server, sample_project):

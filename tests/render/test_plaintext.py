@@ -43,7 +43,9 @@ def test_text_has_headings_dated_entries_urls_and_footer(config):
     assert "- Science Links Japan\n  https://www.jst.go.jp/\n" in text
     assert "255 Sussex Drive, Ottawa, Ontario K1N 9E6, Canada\n" in text
     assert "Contact us: https://newsletter.example.org/japan-st/contact/\n" in text
-    assert text.endswith("Unsubscribe: %%NL_UNSUBSCRIBE_URL%%\n")
+    assert text.endswith(
+        "Unsubscribe: %%NL_UNSUBSCRIBE_URL%%\nPreferences: %%NL_PREFERENCES_URL%%\n"
+    )
     assert "<p>" not in text and "&amp;" not in text and "&#39;" not in text
 
 

@@ -267,7 +267,9 @@ def footer_links(html: str) -> str:
 
 def test_footer_links_are_separated_by_one_space_and_a_dot(config, tricky):
     edition = render_issue(tricky, config).edition("en")
-    assert footer_links(edition.email_html) == "Contact us\xa0· View in browser\xa0· Unsubscribe"
+    assert footer_links(edition.email_html) == (
+        "Contact us\xa0· View in browser\xa0· Unsubscribe\xa0· Preferences"
+    )
     assert footer_links(edition.web_html) == "Contact us\xa0· Past issues"
 
 

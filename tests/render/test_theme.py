@@ -168,7 +168,7 @@ UNCLOSED = {
     ),
     "if_at_the_end_of_a_partial": (
         "partials/footer.mjml", "<mj-text>&nbsp;</mj-text>",
-        "<mj-text>&nbsp;{% if edition.links %}</mj-text>", 23, "if", None,
+        "<mj-text>&nbsp;{% if edition.links %}</mj-text>", 24, "if", None,
     ),
     "if_after_block_sets_in_it": (
         "partials/hero.mjml", "    {% endif %}\n  </mj-column>", "  </mj-column>", 6, "if", None,

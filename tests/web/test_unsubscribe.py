@@ -14,7 +14,7 @@ from newsletter.subscribers import Change, history
 from tests.delivery.conftest import SECRET, add_subscriber
 from tests.delivery.test_send import run_send
 
-from .conftest import main_text
+from .conftest import link_in, main_text
 
 LINK_INVALID = (
     "This link does not work This link may have been cut short or changed. Please use the link "
@@ -131,7 +131,7 @@ def test_a_forgotten_persons_link_reveals_nothing_and_changes_nothing(served, tw
 
 def test_the_preview_link_unsubscribes_nobody(served):
     with served.client() as client:
-        answer = client.post(urls.preview_unsubscribe_url(served.config))
+        answer = client.post(urls.preview_url(served.config, urls.UNSUBSCRIBE))
     assert answer.status_code == 200
     assert main_text(answer.text) == (
         "Unsubscribe This is the unsubscribe link of a preview message: it unsubscribes nobody."
@@ -158,6 +158,19 @@ def test_preferences_change_the_language_and_name(served, two_sent):
     assert bad.status_code == 400
     assert "The name must be one line of text." in main_text(bad.text)  # in the language asked
     assert served.store.get("ann@example.org").name == "Ann Smith"
+
+
+def test_each_message_carries_its_recipients_preferences_link(served, two_sent):
+    by_address = {m["To"].addresses[0].addr_spec: m for m in served.messages()}
+    link = link_in(by_address["bob@example.org"], "preferences/")
+    assert link in by_address["bob@example.org"].get_body(("html",)).get_content()
+    with served.client() as client:
+        shown = client.get(link)
+        as_unsubscribe = client.post(link.replace("/preferences/", "/unsubscribe/"))
+    assert shown.status_code == 200
+    assert 'value="Bob"' in shown.text and "b***@e***.org" in shown.text
+    assert as_unsubscribe.status_code == 404  # a token is good for its own page only
+    assert served.store.get("bob@example.org").status == "active"
 
 
 def test_the_unsubscribe_page_leads_to_preferences_which_show_the_status(served, two_sent):

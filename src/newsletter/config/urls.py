@@ -99,6 +99,7 @@ def preferences_url(config: Config, token: str) -> str:
     return root(config) + PREFERENCES.format(token=quote(token, safe=""))
 
 
-def preview_unsubscribe_url(config: Config) -> str:
-    """The unsubscribe link of the made-up preview subscriber: it unsubscribes nobody."""
-    return root(config) + UNSUBSCRIBE.format(token="") + PREVIEW_TOKEN
+def preview_url(config: Config, route: str) -> str:
+    """A personal link (UNSUBSCRIBE, PREFERENCES) of the made-up preview subscriber: it
+    opens nobody's page and unsubscribes nobody."""
+    return root(config) + route.format(token="") + PREVIEW_TOKEN

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from newsletter.config import Config, urls
+from newsletter.config import Config
 from newsletter.core import NewsletterError
 from newsletter.db import (
     ACTIVE,
@@ -30,13 +30,13 @@ from newsletter.db import (
     subscribers,
 )
 from newsletter.issues import Issue
-from newsletter.mail import PreparedMessage, Recipient, sender_domain
+from newsletter.mail import PreparedMessage, sender_domain
 from newsletter.render import RenderedIssue
 from newsletter.subscribers import Change, Store, deliverable_query
 
 from . import ledger
 from .journal import Journal, utcnow
-from .tokens import UNSUBSCRIBE, Personal, Signer
+from .tokens import Personal, Signer, personal_recipient
 from .transports import Envelope, Reply, Transport, TransportUnavailable
 from .worker import Edition, Options, Progress, Worker
 
@@ -126,7 +126,7 @@ def send_test(
     """Each edition to `addresses` only, its subject marked as a test; nothing recorded."""
     check_can_send(config, transport)
     # A link for nobody: the unsubscribe page refuses subscriber 0.
-    link = urls.unsubscribe_url(config, Signer([config.secret_key]).token(UNSUBSCRIBE, NOBODY))
+    signer = Signer([config.secret_key])
     sender, message_id = (
         config.settings.sender.address,
         f"<test.{os.getpid()}@{sender_domain(config)}>",
@@ -137,7 +137,8 @@ def send_test(
         for language, edition in rendered.editions.items():
             message = PreparedMessage.from_edition(edition, config, subject_prefix=TEST_SUBJECT)
             for address in addresses:
-                data = message.fill(Recipient(address, "", link), message_id)
+                recipient = personal_recipient(config, signer, NOBODY, address)
+                data = message.fill(recipient, message_id)
                 envelope, name = Envelope(sender, address), f"test-{language}"
                 reply = connection.send(envelope, data, name, lambda: None)  # no ledger
                 replies.append((language, address, reply))

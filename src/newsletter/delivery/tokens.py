@@ -17,6 +17,9 @@ from dataclasses import dataclass
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from newsletter.config import Config, urls
+from newsletter.mail import Recipient
+
 DEVELOPMENT_KEY = "newsletter-development-key-not-secret"
 UNSUBSCRIBE, PREFERENCES = "unsubscribe", "preferences"
 
@@ -60,3 +63,16 @@ class Signer:
         if not isinstance(subscriber_id, int) or not isinstance(send_id, int):
             raise InvalidToken("this link is not valid")
         return Personal(subscriber_id, send_id)
+
+
+def personal_recipient(
+    config: Config, signer: Signer, who: Personal, email: str, name: str = ""
+) -> Recipient:
+    """A recipient with their own links, each token signed for its one purpose: the
+    preferences page's cannot be used as an unsubscribe link's, nor the other way round."""
+    return Recipient(
+        email,
+        name,
+        urls.unsubscribe_url(config, signer.token(UNSUBSCRIBE, who)),
+        urls.preferences_url(config, signer.token(PREFERENCES, who)),
+    )

@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from newsletter.config import Config, urls
+from newsletter.config import Config
 from newsletter.db import DEFERRED, deliveries
 from newsletter.mail import PreparedMessage, Recipient, sender_domain
 
 from . import ledger, policy
 from .journal import Journal, utcnow
-from .tokens import UNSUBSCRIBE, Personal, Signer
+from .tokens import Personal, Signer, personal_recipient
 from .transports import Connection, ConnectionLost, Envelope, Transport, TransportUnavailable
 
 CLAIM_PER_CONNECTION = 8
@@ -199,8 +199,7 @@ class Worker:
 
     def _recipient(self, edition: Edition, claimed: ledger.Claimed) -> Recipient:
         who = Personal(claimed.subscriber_id or 0, edition.send_id)
-        link = urls.unsubscribe_url(self.config, self.signer.token(UNSUBSCRIBE, who))
-        return Recipient(claimed.email, claimed.name, link)
+        return personal_recipient(self.config, self.signer, who, claimed.email, claimed.name)
 
     def _message_id(self, edition: Edition, claimed: ledger.Claimed) -> str:
         # The same on every attempt: a receiver that gets a message twice can tell.

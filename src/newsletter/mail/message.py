@@ -36,14 +36,25 @@ class Recipient:
     email: str
     name: str = ""
     unsubscribe_url: str = ""  # the one-click link (RFC 8058); delivery makes it per subscriber
+    preferences_url: str = ""  # their preferences page (name, language), also per subscriber
 
     def values(self) -> dict[str, str]:
-        return {"unsubscribe_url": self.unsubscribe_url, "name": self.name, "email": self.email}
+        return {
+            "unsubscribe_url": self.unsubscribe_url,
+            "preferences_url": self.preferences_url,
+            "name": self.name,
+            "email": self.email,
+        }
 
 
 def preview_recipient(config: Config) -> Recipient:
     """The made-up subscriber of `preview.eml` and the preview server."""
-    return Recipient(PREVIEW_ADDRESS, "Subscriber Name", urls.preview_unsubscribe_url(config))
+    return Recipient(
+        PREVIEW_ADDRESS,
+        "Subscriber Name",
+        urls.preview_url(config, urls.UNSUBSCRIBE),
+        urls.preview_url(config, urls.PREFERENCES),
+    )
 
 
 def build_message(

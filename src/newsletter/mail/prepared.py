@@ -38,7 +38,12 @@ _NAME_OF = {token: name for name, token in PLACEHOLDERS.items()}
 _FIELD = re.compile(rb"\r\n(?![ \t])")  # between header fields (not inside a folded one)
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+( [A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
 BASE64_LINE = 57  # bytes per 76-character base64 line (RFC 2045)
-SAMPLE = Recipient("slot@example.org", "Slot Name", "https://slot.invalid/unsubscribe")
+SAMPLE = Recipient(
+    "slot@example.org",
+    "Slot Name",
+    "https://slot.invalid/unsubscribe",
+    "https://slot.invalid/prefs",
+)
 
 Values = dict[str, str]
 

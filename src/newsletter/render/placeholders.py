@@ -15,6 +15,7 @@ from collections.abc import Mapping
 # with the same names.
 PLACEHOLDERS: dict[str, str] = {
     "unsubscribe_url": "%%NL_UNSUBSCRIBE_URL%%",  # the recipient's one-click unsubscribe link
+    "preferences_url": "%%NL_PREFERENCES_URL%%",  # the recipient's preferences page
     "name": "%%NL_NAME%%",  # the recipient's name, empty when unknown
     "email": "%%NL_EMAIL%%",  # the recipient's address
 }

@@ -87,6 +87,7 @@ def _footer(view: EditionView) -> list[str]:
     lines += ["", *wrap(sender.name), *wrap(sender.postal_address)]
     lines += [f"{labels['contact']}: {sender.contact_url}", ""]
     lines += [f"{labels['unsubscribe']}: {PLACEHOLDERS['unsubscribe_url']}"]
+    lines += [f"{labels['preferences']}: {PLACEHOLDERS['preferences_url']}"]
     return lines
 
 
