@@ -45,6 +45,7 @@ from .table import format_table
     is_flag=True,
     help="Also send the messages a crash left uncertain (some may get the issue twice).",
 )
+@click.option("--force", is_flag=True, help="Send even when `newsletter check` finds errors.")
 @pass_project
 def send(project: Project, issue: str | None, languages: tuple[str, ...], **options) -> None:
     """Send ISSUE (a path or slug; default: the newest ready one) to every subscriber of
@@ -63,6 +64,8 @@ def send(project: Project, issue: str | None, languages: tuple[str, ...], **opti
             f"{found.slug} is a draft: set 'status: ready' in its file to send it "
             "(--test-to ADDRESS sends a draft to you alone)"
         )
+    if not options["cancel"]:
+        _preflight(project, found, options["force"])
     store = open_store_announced(project)
     if options["cancel"]:
         for language, count in delivery.cancel_sends(store, found, chosen).items():
@@ -90,6 +93,24 @@ def send(project: Project, issue: str | None, languages: tuple[str, ...], **opti
         finally:
             progress.close()
     _report(found.slug, report, stopped=stop.is_set())
+
+
+def _preflight(project: Project, issue, force: bool) -> None:
+    """`newsletter check` before anything is sent: its errors stop the send unless --force."""
+    import os
+
+    from newsletter.deliverability import check_issue
+
+    from .check import show_report
+
+    report = check_issue(project.config, str(issue.source), os.environ)
+    if report.findings:
+        show_report(report, links=False, err=True)
+    if report.errors and not force:
+        raise NewsletterError(
+            f"not sent: `newsletter check` found {plural(len(report.errors), 'error')} in "
+            f"{issue.slug}; fix them, or send anyway with --force"
+        )
 
 
 def _languages(config, languages: tuple[str, ...]) -> list[str]:

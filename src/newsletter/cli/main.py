@@ -6,7 +6,7 @@ import click
 
 from newsletter import __version__
 
-from . import delivery, project, subscribers
+from . import check, delivery, project, subscribers
 from .base import NewsletterGroup, Project, project_option, show_warnings
 
 
@@ -21,7 +21,7 @@ def cli(ctx: click.Context) -> None:
 
 
 for command in (project.init, project.validate, project.new, project.build, project.preview,
-                project.archive, delivery.send, delivery.status,
+                project.archive, check.check, delivery.send, delivery.status,
                 subscribers.subscribers):  # fmt: skip
     cli.add_command(command)
 

@@ -1,3 +1,6 @@
 """Deliverability: the preflight check, and bounces and complaints read back into the store."""
 
-__all__: list[str] = []
+from .check import check_issue
+from .findings import ERROR, WARNING, CheckReport, Finding
+
+__all__ = ["ERROR", "WARNING", "CheckReport", "Finding", "check_issue"]

@@ -1,0 +1,71 @@
+"""Deliverability tests: a copy of the sample project, and a local web server whose paths
+answer as live, dead, slow or HEAD-refusing links do."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+SLOW_SECONDS = 3.0
+
+
+class LinkHandler(BaseHTTPRequestHandler):
+    """/gone answers 404, /no-head refuses HEAD (405) but answers GET, /moved redirects to
+    /ok, /slow answers after SLOW_SECONDS; every other path answers 200."""
+
+    def do_HEAD(self) -> None:
+        if self.path.startswith("/no-head"):
+            self._answer(405)
+        else:
+            self._route()
+
+    def do_GET(self) -> None:
+        self._route()
+
+    def _route(self) -> None:
+        if self.path.startswith("/gone"):
+            self._answer(404)
+        elif self.path.startswith("/moved"):
+            self.send_response(301)
+            self.send_header("Location", "/ok")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif self.path.startswith("/slow"):
+            time.sleep(SLOW_SECONDS)
+            self._answer(200)
+        elif self.path.startswith("/site/"):
+            self._answer(404)  # the archive is not published yet
+        else:
+            self._answer(200)
+
+    def _answer(self, code: int) -> None:
+        self.server.asked.append((self.command, self.path))
+        self.send_response(code)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def link_server() -> Iterator[ThreadingHTTPServer]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), LinkHandler)
+    server.daemon_threads = True
+    server.asked = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def project(sample_project: Path, monkeypatch) -> Path:
+    monkeypatch.chdir(sample_project)  # findings name files as the editor types them
+    return sample_project
