@@ -1,5 +1,6 @@
-"""Deliverability tests: a copy of the sample project, and a local web server whose paths
-answer as live, dead, slow or HEAD-refusing links do."""
+"""Deliverability tests: a copy of the sample project; a local web server whose paths answer
+as live, dead, slow or HEAD-refusing links do; stores on SQLite and PostgreSQL and a real SMTP
+server, as delivery's tests have them."""
 
 from __future__ import annotations
 
@@ -10,6 +11,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
+from tests.delivery.conftest import environ
+from tests.delivery.smtpd import Recorder, TestServer
+from tests.subscribers.conftest import config, database_url, store
+
+# environ: delivery's, pointing the project at the smtp_server below.
+__all__ = ["config", "database_url", "environ", "store"]
 
 SLOW_SECONDS = 3.0
 
@@ -69,3 +77,27 @@ def link_server() -> Iterator[ThreadingHTTPServer]:
 def project(sample_project: Path, monkeypatch) -> Path:
     monkeypatch.chdir(sample_project)  # findings name files as the editor types them
     return sample_project
+
+
+# Delivery against a real SMTP server (aiosmtpd), on SQLite and PostgreSQL as delivery's own
+# tests do; the server also keeps each message's envelope sender (MAIL FROM).
+
+
+class EnvelopeRecorder(Recorder):
+    def __init__(self, faults):
+        super().__init__(faults)
+        self.envelopes: list[tuple[str, str]] = []  # (MAIL FROM, RCPT TO)
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.envelopes.append((envelope.mail_from, envelope.rcpt_tos[0]))
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[TestServer]:
+    server = TestServer()
+    server.recorder = EnvelopeRecorder(server.faults)
+    server.start()
+    yield server
+    server.stop()

@@ -284,6 +284,7 @@ def status(project: Project, issue: str | None) -> None:
     ]
     headers = ["issue", "lang", "started (UTC)", "recipients", "sent", "failed", "uncertain"]
     click.echo(format_table([*headers, "to send", "state"], rows, right=5)[:])
+    _bounces(store, sends)
     if slug is None:
         return
     for s in sends:
@@ -296,6 +297,47 @@ def status(project: Project, issue: str | None) -> None:
                     [[line.email, line.state, str(line.attempts), line.reply] for line in lines],
                 )
             )
+
+
+# The complaint rate Gmail and Yahoo hold bulk senders to (their Postmaster Tools' figure);
+# they ask to stay under 0.1%, and act at 0.3%.
+COMPLAINT_LIMIT = 0.003
+
+
+def _bounces(store, sends) -> None:
+    """Per send, the bounces and complaints `bounces process` recorded, and the complaint
+    rate against the providers' limit; nothing when none was recorded."""
+    from newsletter.subscribers import bounce_counts
+
+    counts = bounce_counts(store, [s.id for s in sends])
+    if not counts:
+        return
+    rows, over = [], []
+    for s in sends:
+        found = counts.get(s.id, Counter())
+        rate = found["complaint"] / s.counts[SENT] if s.counts[SENT] else 0.0
+        if rate >= COMPLAINT_LIMIT:
+            over.append(f"{s.issue} {s.language}")
+        rows.append(
+            [
+                s.issue,
+                s.language,
+                str(s.counts[SENT]),
+                str(found["hard"]),
+                str(found["soft"]),
+                str(found["complaint"]),
+                f"{rate:.2%}",
+            ]
+        )
+    headers = ["issue", "lang", "sent", "bounced", "soft", "complaints", "complaint rate"]
+    click.echo("\nBounces and complaints (from `newsletter bounces process`):")
+    click.echo(format_table(headers, rows, right=5))
+    if over:
+        click.echo(
+            f"complaint rate at or over the providers' {COMPLAINT_LIMIT:.1%} limit: "
+            f"{', '.join(over)}; Gmail and Yahoo filter or refuse a sender's mail above it",
+            err=True,
+        )
 
 
 def _state(s) -> str:

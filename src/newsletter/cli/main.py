@@ -6,7 +6,7 @@ import click
 
 from newsletter import __version__
 
-from . import check, delivery, project, subscribers
+from . import bounces, check, delivery, dkim, project, subscribers
 from .base import NewsletterGroup, Project, project_option, show_warnings
 
 
@@ -22,7 +22,7 @@ def cli(ctx: click.Context) -> None:
 
 for command in (project.init, project.validate, project.new, project.build, project.preview,
                 project.archive, check.check, delivery.send, delivery.status,
-                subscribers.subscribers):  # fmt: skip
+                subscribers.subscribers, bounces.bounces, dkim.dkim):  # fmt: skip
     cli.add_command(command)
 
 

@@ -12,7 +12,12 @@ from newsletter.core import EmailAddress, Language, Timezone, Url, WebUrl, check
 from .database_url import check_database_url
 
 # Secrets are read from these variables only; a key of that name in a file is refused.
-SECRET_VARIABLES = {"NEWSLETTER_SMTP_PASSWORD": "password", "NEWSLETTER_SECRET_KEY": "secret_key"}
+SECRET_VARIABLES = {
+    "NEWSLETTER_SMTP_PASSWORD": "password",
+    "NEWSLETTER_SECRET_KEY": "secret_key",
+    "NEWSLETTER_DKIM_PRIVATE_KEY": "private_key",
+    "NEWSLETTER_IMAP_PASSWORD": "imap_password",
+}
 
 
 def _no_repeats(codes: list[str]) -> list[str]:
@@ -124,6 +129,22 @@ class SmtpSettings(Section):
     ca_file: str | None = None  # a CA certificate to trust besides the system's
 
 
+class DkimSettings(Section):
+    # Every message is signed when both are set and NEWSLETTER_DKIM_PRIVATE_KEY holds the key.
+    domain: str = ""  # d=: the sender's domain (or its parent), where the key is published
+    selector: str = ""  # s=: the key's name; the record is at SELECTOR._domainkey.DOMAIN
+
+
+class BounceSettings(Section):
+    # The envelope sender, where bounces go; default: the sender's address.
+    return_path: EmailAddress | None = None
+    verp: bool = True  # a return path per recipient: LOCAL+TAG@DOMAIN (plus addressing)
+    # DSN status codes (prefixes) that bounce a subscriber at once: bad mailbox, bad domain.
+    immediate: list[str] = Field(default_factory=lambda: ["5.1."])
+    hard_to_bounce: int = Field(default=3, ge=1)  # other permanent failures (5.x.x)
+    soft_to_bounce: int = Field(default=5, ge=1)  # temporary failures (4.x.x), sends apart
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -132,6 +153,8 @@ class Settings(BaseModel):
     database: DatabaseSettings = DatabaseSettings()
     delivery: DeliverySettings = DeliverySettings()
     smtp: SmtpSettings = SmtpSettings()
+    dkim: DkimSettings = DkimSettings()
+    bounces: BounceSettings = BounceSettings()
 
     @model_validator(mode="after")
     def _sender_names_match_languages(self) -> Settings:

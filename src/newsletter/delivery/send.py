@@ -30,7 +30,7 @@ from newsletter.db import (
     subscribers,
 )
 from newsletter.issues import Issue
-from newsletter.mail import PreparedMessage, Recipient, sender_domain
+from newsletter.mail import DkimKeyError, Outgoing, PreparedMessage, Recipient, sender_domain
 from newsletter.render import RenderedIssue
 from newsletter.subscribers import Change, Store, deliverable_query
 
@@ -62,6 +62,10 @@ def check_can_send(config: Config, transport: Transport) -> None:
             'unsubscribe link (make one with: python -c "import secrets; '
             'print(secrets.token_urlsafe(32))")'
         )
+    try:
+        Outgoing(config)
+    except DkimKeyError as exc:
+        raise NewsletterError(f"NEWSLETTER_DKIM_PRIVATE_KEY cannot sign: {exc}") from None
     try:
         transport.connect().close()
     except TransportUnavailable as exc:
@@ -127,17 +131,17 @@ def send_test(
     check_can_send(config, transport)
     # A link for nobody: the unsubscribe page refuses subscriber 0.
     link = urls.unsubscribe_url(config, Signer([config.secret_key]).token(UNSUBSCRIBE, NOBODY))
-    sender, message_id = (
-        config.settings.sender.address,
-        f"<test.{os.getpid()}@{sender_domain(config)}>",
-    )
+    message_id = f"<test.{os.getpid()}@{sender_domain(config)}>"
+    outgoing = Outgoing(config)
     replies = []
     connection = transport.connect()
     try:
         for language, edition in rendered.editions.items():
             message = PreparedMessage.from_edition(edition, config, subject_prefix=TEST_SUBJECT)
             for address in addresses:
-                data = message.fill(Recipient(address, "", link), message_id)
+                data, sender = outgoing.finish(
+                    message.fill(Recipient(address, "", link), message_id), 0, 0
+                )
                 envelope, name = Envelope(sender, address), f"test-{language}"
                 reply = connection.send(envelope, data, name, lambda: None)  # no ledger
                 replies.append((language, address, reply))

@@ -1,6 +1,7 @@
 """Subscribers: the store and its rows, CASL consent, queries and exports, and lists read
 from CSV or YAML files and imported whole or not at all."""
 
+from .bounces import BounceEvent, StatusChange, Tally, bounce_counts, record_report
 from .consent import Consent, expiry, format_moment, parse_moment
 from .import_check import Defaults, check_list
 from .importer import (
@@ -25,14 +26,18 @@ from .rows import Change, Subscriber, deliverable_query, insert_subscribers, new
 from .store import Store, open_store
 
 __all__ = [
+    "BounceEvent",
     "Change",
     "Consent",
     "Defaults",
     "ImportProblems",
     "ImportReport",
     "Importer",
+    "StatusChange",
     "Store",
     "Subscriber",
+    "Tally",
+    "bounce_counts",
     "check_import",
     "check_list",
     "counts",
@@ -51,6 +56,7 @@ __all__ = [
     "open_list",
     "open_store",
     "parse_moment",
+    "record_report",
     "replacing",
     "replacing_csv",
     "write_csv",
