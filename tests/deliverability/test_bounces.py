@@ -178,3 +178,18 @@ def test_a_source_that_is_no_mailbox_is_refused_in_words(sample_project, environ
 @pytest.fixture
 def environ(database_url):
     return {"NEWSLETTER_DATABASE_URL": database_url}
+
+
+def test_a_malformed_message_is_reported_as_unknown_and_the_rest_are_read(store, tmp_path):
+    add_subscribers(store, 1)
+    garbage = (
+        b"From: =?x-no-such-charset?q?abc?= <a@example.org>\n"
+        b"Subject: =?utf-8?b?not base64!?=\n"
+        b'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\n\n'
+        b"--b\nContent-Type: message/delivery-status\n\n\xff\xfe\x00binary\n"
+    )
+    (dsn,) = corpus("postfix_5.1.1")
+    run = process_bounces(store, str(write_mbox(tmp_path / "b.mbox", [garbage, dsn])), "tester")
+    assert run.read == 2
+    assert [r.form for r in run.unhandled] == ["dsn"]  # a DSN naming nobody: listed
+    assert store.get("reader00000@example.org").status == "bounced"

@@ -12,15 +12,21 @@ from __future__ import annotations
 
 import email
 import hashlib
+import logging
 import re
 from dataclasses import dataclass, field
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
 from email.message import Message
+from email.utils import getaddresses
 
 from flufl.bounce import all_failures
 
 from newsletter.config import Config
 from newsletter.db import AUTO_REPLY, COMPLAINT, HARD, SOFT, UNKNOWN
 from newsletter.mail import read_return_path
+
+log = logging.getLogger(__name__)
 
 DSN, ARF, OTHER_BOUNCE = "dsn", "arf", "other bounce"
 # An enhanced status code (RFC 3463) in a bounce's text, where the format has no field for it.
@@ -91,7 +97,16 @@ def _header(message: Message, name: str) -> str:
     value = message.get(name)
     if value is None:
         return ""
-    return " ".join(str(email.header.make_header(email.header.decode_header(str(value)))).split())
+    try:
+        text = str(make_header(decode_header(str(value))))
+    except (HeaderParseError, ValueError, LookupError, UnicodeError):  # malformed: as written
+        text = str(value)
+    return " ".join(text.split())
+
+
+def _field(block: Message, name: str) -> str:
+    """A field of a DSN block as text (the email package may give a Header object)."""
+    return str(block.get(name) or "")
 
 
 def _is_report(message: Message, report_type: str) -> bool:
@@ -116,7 +131,7 @@ def _verp(message: Message, config: Config) -> tuple[int, int] | None:
             )
             addresses += quoted.get_all("Return-Path", [])
     for value in addresses:
-        for _, address in email.utils.getaddresses([str(value)]):
+        for _, address in getaddresses([str(value)]):
             found = read_return_path(config, address) if address else None
             if found:
                 return found
@@ -131,14 +146,14 @@ def _dsn_notices(message: Message) -> list[Notice]:
             continue
         blocks = part.get_payload()
         for block in blocks[1:] if isinstance(blocks, list) else []:
-            action = (block.get("Action") or "").strip().lower()
-            status = STATUS_CODE.search(block.get("Status") or "")
+            action = _field(block, "Action").strip().lower()
+            status = STATUS_CODE.search(_field(block, "Status"))
             code = status[1] if status else ""
             if action not in ("failed", "delayed"):
                 continue  # delivered, relayed, expanded: nothing wrong
             kind = HARD if action == "failed" and code.startswith("5") else SOFT
-            recipient = block.get("Final-Recipient") or block.get("Original-Recipient") or ""
-            detail = " ".join((block.get("Diagnostic-Code") or "").split())
+            recipient = _field(block, "Final-Recipient") or _field(block, "Original-Recipient")
+            detail = " ".join(_field(block, "Diagnostic-Code").split())
             notices.append(
                 Notice(kind, _address(recipient), code, detail.partition(";")[2].strip() or detail)
             )
@@ -168,7 +183,7 @@ def _complaints(message: Message) -> list[Notice]:
         return []
     recipients = [_address(r) for r in fields.get_all("Original-Rcpt-To", [])]
     if not recipients and quoted is not None:
-        recipients = [a for _, a in email.utils.getaddresses(quoted.get_all("To", []))]
+        recipients = [a for _, a in getaddresses(quoted.get_all("To", []))]
     return [Notice(COMPLAINT, r, "", feedback_type) for r in recipients] or [
         Notice(COMPLAINT, "", "", feedback_type)
     ]
@@ -177,7 +192,11 @@ def _complaints(message: Message) -> list[Notice]:
 def _other_bounce(message: Message) -> list[Notice]:
     """A bounce in one of the many non-standard formats, as flufl.bounce reads it; the status
     code from its text when it gives one."""
-    temporary, permanent = all_failures(message)
+    try:
+        temporary, permanent = all_failures(message)
+    except Exception:  # a detector choking on a malformed message: not a bounce it knows
+        log.warning("flufl.bounce could not read a message; it is reported as unknown")
+        return []
     text = _text(message)
     found = STATUS_CODE.search(text)
     code = found[1] if found else ""
