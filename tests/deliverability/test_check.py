@@ -227,3 +227,24 @@ def test_send_refuses_an_issue_with_errors_unless_forced(project):
     forced = run("send", "2013-05", "--yes", "--force")
     assert forced.exit_code == 0, forced.output
     assert "2013-05 en: 0 sent" in forced.output
+
+
+def test_smtp_without_dkim_is_warned_about_and_a_key_that_cannot_sign_is_an_error(project):
+    smtp = {"NEWSLETTER_DELIVERY_BACKEND": "smtp"}
+    unsigned = check_issue(load_config(project, smtp), "2013-05", smtp, spam=False)
+    assert [str(f) for f in unsigned.findings] == [
+        "2013-05: warning: messages will not be DKIM-signed, which Gmail and Yahoo require of "
+        "bulk senders: [dkim] domain and selector are not set (`newsletter dkim keygen` makes "
+        "a key)"
+    ]
+    broken = {
+        **smtp,
+        "NEWSLETTER_DKIM_DOMAIN": "newsletter.example.org",
+        "NEWSLETTER_DKIM_SELECTOR": "s1",
+        "NEWSLETTER_DKIM_PRIVATE_KEY": "-----BEGIN PRIVATE KEY-----\nbroken\n",
+    }
+    report = check_issue(load_config(project, broken), "2013-05", broken, spam=False)
+    assert [f.message for f in report.errors] == [
+        "NEWSLETTER_DKIM_PRIVATE_KEY cannot sign: it is not a PEM private key without a "
+        "password (-----BEGIN PRIVATE KEY-----, as `newsletter dkim keygen` writes)"
+    ]

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from newsletter.config import Config
 from newsletter.core import display_path
 from newsletter.issues import Issue, find_issue, issue_file
-from newsletter.mail import preview_message
+from newsletter.mail import DkimKeyError, preview_message, signer_for
 from newsletter.project import validate_project
 from newsletter.render import PLACEHOLDERS, RenderedIssue, Renderer
 
@@ -52,11 +52,32 @@ def check_issue(
     if not issue.is_ready:
         message = "is a draft: `send` refuses it until its file says 'status: ready'"
         report.findings.append(at.at(("status",), WARNING, "", message))
+    report.findings += signing_findings(config, at)
     rendered = Renderer(config).render(issue)
     report.findings += rendered_findings(config, issue, rendered, at, report, spam)
     if links:
         report.findings += link_findings(config, rendered, at, report, link_timeout)
     return report
+
+
+def signing_findings(config: Config, at: Locator) -> list[Finding]:
+    """Mail that leaves this machine unsigned fails the providers' bulk-sender rules; a key
+    that cannot sign stops `send`."""
+    dkim = config.settings.dkim
+    try:
+        signer = signer_for(config)
+    except DkimKeyError as exc:
+        return [at.issue(ERROR, "", f"NEWSLETTER_DKIM_PRIVATE_KEY cannot sign: {exc}")]
+    if signer is not None or config.settings.delivery.backend != "smtp":
+        return []
+    if dkim.domain and dkim.selector:
+        why = "NEWSLETTER_DKIM_PRIVATE_KEY is not set"
+    else:
+        why = "[dkim] domain and selector are not set (`newsletter dkim keygen` makes a key)"
+    message = (
+        f"messages will not be DKIM-signed, which Gmail and Yahoo require of bulk senders: {why}"
+    )
+    return [at.issue(WARNING, "", message)]
 
 
 def rendered_findings(

@@ -98,8 +98,12 @@ class DkimSigner:
         self.domain, self.selector = domain, selector
         try:
             self.key = serialization.load_pem_private_key(private_pem.encode("ascii"), None)
-        except (ValueError, TypeError, UnsupportedAlgorithm, UnicodeEncodeError) as exc:
-            raise DkimKeyError(f"it is not a PEM private key without a password ({exc})") from None
+        except (ValueError, TypeError, UnsupportedAlgorithm, UnicodeEncodeError):
+            # The library's own words name its internals (ASN.1, framing), not the fix.
+            raise DkimKeyError(
+                "it is not a PEM private key without a password (-----BEGIN PRIVATE KEY-----, "
+                "as `newsletter dkim keygen` writes)"
+            ) from None
         if isinstance(self.key, ed25519.Ed25519PrivateKey):
             self.algorithm = ED25519
         elif isinstance(self.key, rsa.RSAPrivateKey):
