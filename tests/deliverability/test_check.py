@@ -248,3 +248,28 @@ def test_smtp_without_dkim_is_warned_about_and_a_key_that_cannot_sign_is_an_erro
         "NEWSLETTER_DKIM_PRIVATE_KEY cannot sign: it is not a PEM private key without a "
         "password (-----BEGIN PRIVATE KEY-----, as `newsletter dkim keygen` writes)"
     ]
+
+
+def test_a_theme_with_a_relative_link_and_an_image_off_https_is_an_error(project):
+    footer = "templates/partials/footer.mjml"
+    replace_in(
+        project,
+        footer,
+        "<div>{{ edition.sender.name }}</div>",
+        '<div>{{ edition.sender.name }} <a href="about.html">about</a>'
+        '<img src="http://cdn.example.org/logo.png" alt="Logo"></div>',
+    )
+    report = check_issue(load_config(project, {}), "2013-05", {}, spam=False)
+    assert [str(f) for f in report.errors if f.language == "en"] == [
+        "2013-05: error (en): the image 'http://cdn.example.org/logo.png' is not an absolute "
+        "https URL: mail clients load images from the web (the archive publishes the issue's "
+        "images at base_url)",
+        "2013-05: error (en): the link 'about.html' is not an absolute URL: in an email it "
+        "leads nowhere; write it in full, with https://",
+    ]
+
+
+def test_check_without_an_issue_checks_the_newest_ready_one(project):
+    result = run("check", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["issue"] == "2013-05"  # 2013-08 is a draft
