@@ -18,6 +18,7 @@ import pytest
 from newsletter.core import NewsletterError
 from newsletter.deliverability import process_bounces
 from tests.delivery.conftest import add_subscribers
+from tests.delivery.smtpd import self_signed_certificate
 
 from .test_bounces import EVERY_REPORT, corpus, statuses
 
@@ -34,27 +35,43 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def start_pymap(folder: Path, *tls: str) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    log = folder / "pymap.log"
+    with log.open("w") as stderr:
+        server = subprocess.Popen(
+            [PYMAP, "--host", "127.0.0.1", "--port", str(port), *(tls or ["--no-tls"]),
+             "dict", "--demo-data"],
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )  # fmt: skip
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return server, port
+        except OSError:
+            time.sleep(0.1)
+    server.terminate()
+    pytest.fail("pymap did not start: " + log.read_text())
+
+
 @pytest.fixture
 def imap_port(tmp_path) -> Iterator[int]:
-    port = free_port()
-    server = subprocess.Popen(
-        [PYMAP, "--host", "127.0.0.1", "--port", str(port), "--no-tls", "dict", "--demo-data"],
-        stdout=subprocess.DEVNULL,
-        stderr=(tmp_path / "pymap.log").open("w"),
-    )
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("pymap did not start: " + (tmp_path / "pymap.log").read_text())
-        yield port
-    finally:
-        server.terminate()
-        server.wait(10)
+    """pymap on 127.0.0.1 without TLS (allowed on the loopback only)."""
+    server, port = start_pymap(tmp_path)
+    yield port
+    server.terminate()
+    server.wait(10)
+
+
+@pytest.fixture
+def starttls_imap(tmp_path) -> Iterator[tuple[int, str]]:
+    """pymap offering STARTTLS with a self-signed certificate: (port, the certificate)."""
+    cert, key = self_signed_certificate(tmp_path)
+    server, port = start_pymap(tmp_path, "--cert", cert, "--key", key)
+    yield port, cert
+    server.terminate()
+    server.wait(10)
 
 
 def append(port: int, folder: str, messages: list[bytes]) -> None:
@@ -95,8 +112,24 @@ def test_a_wrong_password_or_mailbox_is_said_in_words(store, imap_port):
     assert str(refused.value) == (
         "cannot read imap://demouser@127.0.0.1/Nowhere: there is no mailbox 'Nowhere'"
     )
-    with pytest.raises(NewsletterError) as plain:
-        process_bounces(store, "imap://u@mail.example.org/INBOX", "tester", PASSWORD)
-    assert str(plain.value) == (
-        "'imap://u@mail.example.org/INBOX': imap:// sends the password unencrypted; use imaps://"
+
+
+def test_starttls_is_used_and_the_certificate_verified(store, starttls_imap, monkeypatch):
+    port, cert = starttls_imap
+    add_subscribers(store, 1)
+    monkeypatch.setenv("SSL_CERT_FILE", cert)  # trusted as a CA by the default context
+    imap = imaplib.IMAP4("127.0.0.1", port)
+    imap.starttls()
+    imap.login(USER, PASSWORD)
+    imap.create("Bounces")
+    imap.append("Bounces", None, None, corpus("postfix_5.1.1")[0].replace(b"\n", b"\r\n"))
+    imap.logout()
+    source = f"imap://{USER}@127.0.0.1:{port}/Bounces"
+    assert process_bounces(store, source, "tester", PASSWORD).read == 1
+    assert store.get("reader00000@example.org").status == "bounced"
+    monkeypatch.delenv("SSL_CERT_FILE")
+    with pytest.raises(NewsletterError) as untrusted:
+        process_bounces(store, source, "tester", PASSWORD)
+    assert str(untrusted.value).startswith(
+        "cannot read imap://demouser@127.0.0.1/Bounces: [SSL: CERTIFICATE_VERIFY_FAILED]"
     )

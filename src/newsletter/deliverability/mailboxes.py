@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import contextlib
 import imaplib
+import ipaddress
 import mailbox
 import re
+import socket
+import ssl
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,26 +95,21 @@ class MaildirMailbox(Mailbox):
 
 
 class ImapMailbox(Mailbox):
-    """imap[s]://user@host[:port]/MAILBOX: over TLS with imaps (port 993); imap:// only on
-    this machine's loopback, where there is no network to read the password on."""
+    """imaps://user@host[:port]/MAILBOX over TLS (port 993), or imap://... (port 143) with
+    STARTTLS, which is required but on this machine's loopback. Certificates are verified
+    against the system's authorities (SSL_CERT_FILE adds one)."""
 
     def __init__(self, url: str, password: str):
         parts = urlsplit(url)
         self.name = f"{parts.scheme}://{parts.username or ''}@{parts.hostname}{parts.path}"
         host, user = parts.hostname or "", unquote(parts.username or "")
         folder = unquote(parts.path.lstrip("/")) or "INBOX"
-        secure = parts.scheme.lower() == "imaps"
         if not host or not user:
             raise NewsletterError(f"'{url}': write imaps://user@host/MAILBOX")
-        if not secure and host not in ("127.0.0.1", "localhost", "::1"):
-            raise NewsletterError(f"'{url}': imap:// sends the password unencrypted; use imaps://")
         if not password:
             raise NewsletterError(f"set NEWSLETTER_IMAP_PASSWORD to read {self.name}")
         try:
-            if secure:
-                self.imap = imaplib.IMAP4_SSL(host, parts.port or 993, timeout=IMAP_TIMEOUT)
-            else:
-                self.imap = imaplib.IMAP4(host, parts.port or 143, timeout=IMAP_TIMEOUT)
+            self.imap = self._connect(host, parts.port, parts.scheme.lower() == "imaps")
             self.imap.login(user, password)
             status, _ = self.imap.select(_quoted(folder))
         except (OSError, imaplib.IMAP4.error) as exc:
@@ -124,6 +122,21 @@ class ImapMailbox(Mailbox):
         keywords = b"\\*" in permanent
         self.flags = f"({PROCESSED_KEYWORD} \\Seen)" if keywords else "(\\Seen)"
         self.unprocessed = ("UNKEYWORD", PROCESSED_KEYWORD) if keywords else ("UNSEEN",)
+
+    def _connect(self, host: str, port: int | None, implicit_tls: bool) -> imaplib.IMAP4:
+        context = ssl.create_default_context()
+        if implicit_tls:
+            return imaplib.IMAP4_SSL(host, port or 993, ssl_context=context, timeout=IMAP_TIMEOUT)
+        imap = imaplib.IMAP4(host, port or 143, timeout=IMAP_TIMEOUT)
+        if "STARTTLS" in imap.capabilities:
+            imap.starttls(context)
+        elif not _loopback(host):
+            imap.logout()
+            raise NewsletterError(
+                f"cannot read {self.name}: the server offers no STARTTLS, and the password "
+                "would go unencrypted; use imaps://"
+            )
+        return imap
 
     def messages(self) -> Iterator[Incoming]:
         status, found = self.imap.uid("SEARCH", None, *self.unprocessed)
@@ -143,10 +156,20 @@ class ImapMailbox(Mailbox):
             self.imap.logout()
 
 
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(socket.gethostbyname(host)).is_loopback
+    except (OSError, ValueError):
+        return False
+
+
 def _quoted(folder: str) -> str:
     return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _said(exc: Exception) -> str:
+    """The reason in words: the server's answer (imaplib gives bytes), or the system's."""
+    if isinstance(exc, OSError):
+        return re.sub(r" \(_ssl\.c:\d+\)$", "", str(exc))  # OpenSSL's source line: noise
     text = exc.args[0] if exc.args else exc
     return text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
