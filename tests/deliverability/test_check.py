@@ -273,3 +273,22 @@ def test_check_without_an_issue_checks_the_newest_ready_one(project):
     result = run("check", "--format", "json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["issue"] == "2013-05"  # 2013-08 is a draft
+
+
+def test_an_email_gmail_would_clip_is_warned_about_from_the_one_rendering(project):
+    words = " ".join(["Cooperation in science and technology continues."] * 2500)
+    write_issue(
+        project,
+        "2027-04",
+        BAD_SUBJECT.replace(
+            "title: FREE OFFER FOR ALL OUR READERS, ACT NOW AND WIN A VERY LONG SUBJECT LINE TODAY",
+            "title: A long issue",
+        )
+        .replace("status: ready\n", f"status: ready\nintro: {words}\n")
+        .replace("2027-02", "2027-04"),
+    )
+    report = check_issue(load_config(project, {}), "2027-04", {}, spam=False)
+    clipped = [str(f) for f in report.warnings if "Gmail clips" in f.message]
+    assert not report.errors, [str(f) for f in report.findings]
+    assert len(clipped) == 2  # each edition
+    assert clipped[0].startswith("issues/2027-04.yaml: warning: the en edition's email.html is ")

@@ -18,7 +18,7 @@ from newsletter.core import display_path
 from newsletter.issues import Issue, find_issue, issue_file
 from newsletter.mail import DkimKeyError, preview_message, signer_for
 from newsletter.project import validate_project
-from newsletter.render import PLACEHOLDERS, RenderedIssue, Renderer
+from newsletter.render import PLACEHOLDERS, RenderedIssue, Renderer, issue_warnings
 
 from .content import edition_findings
 from .findings import ERROR, WARNING, CheckReport, Finding, Locator
@@ -41,7 +41,7 @@ def check_issue(
     """Everything `check` finds about the issue `name` (a path or slug; default: the newest
     ready one)."""
     path = issue_file(config, name) if name else find_issue(config, None).source
-    issues, problems, warnings = validate_project(config, [Path(path)], environ)
+    issues, problems, warnings = validate_project(config, [Path(path)], environ, weigh=False)
     report = CheckReport(issues[0].slug if issues else Path(path).stem)
     report.findings += [Finding(p.path, p.line, ERROR, "", p.message) for p in problems]
     report.findings += [_validate_warning(text, report.issue) for text in warnings]
@@ -53,7 +53,11 @@ def check_issue(
         message = "is a draft: `send` refuses it until its file says 'status: ready'"
         report.findings.append(at.at(("status",), WARNING, "", message))
     report.findings += signing_findings(config, at)
-    rendered = Renderer(config).render(issue)
+    rendered = Renderer(config).render(issue)  # once: validate's size warnings come from it
+    shown = display_path(Path(path))
+    report.findings += [
+        Finding(shown, None, WARNING, "", text) for text in issue_warnings(rendered)
+    ]
     report.findings += rendered_findings(config, issue, rendered, at, report, spam)
     if links:
         report.findings += link_findings(config, rendered, at, report, link_timeout)
