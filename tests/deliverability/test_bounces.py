@@ -193,3 +193,22 @@ def test_a_malformed_message_is_reported_as_unknown_and_the_rest_are_read(store,
     assert run.read == 2
     assert [r.form for r in run.unhandled] == ["dsn"]  # a DSN naming nobody: listed
     assert store.get("reader00000@example.org").status == "bounced"
+
+
+def test_two_runs_at_once_on_the_same_mailbox_count_each_report_once(store, tmp_path):
+    import threading
+
+    addresses = add_subscribers(store, 8)
+    source = write_mbox(tmp_path / "bounces.mbox", corpus(*EVERY_REPORT))
+    runs = []
+    threads = [
+        threading.Thread(target=lambda: runs.append(process_bounces(store, str(source), "t")))
+        for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sum(run.read - run.already for run in runs) == 8
+    assert sum(sum(run.kinds.values()) for run in runs) == 8
+    assert statuses(store, addresses)["reader00005@example.org"] == "complained"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 TIMEOUT = 10.0  # seconds a link may take to answer
 WORKERS = 8
 HEAD_REFUSED = (400, 403, 405, 501)
-USER_AGENT = "newsletter-link-check/1 (+https://github.com/)"
+USER_AGENT = "newsletter-link-check/1"  # some sites refuse urllib's own
 
 
 @dataclass(frozen=True)

@@ -66,9 +66,24 @@ def record_report(
     store, key: str, source: str, events: list[BounceEvent], decide: Decide, made: Change
 ) -> list[StatusChange] | None:
     """Record one report and apply `decide`; None when this report was recorded before."""
+    try:
+        return _record(store, key, source, events, decide, made)
+    except sa.exc.IntegrityError:
+        with store.reading() as connection:
+            if connection.execute(_seen(key)).first() is not None:
+                return None  # another process recorded it since we looked: counted once
+        raise
+
+
+def _seen(key: str) -> sa.Select:
+    return sa.select(bounce_reports.c.report_key).where(bounce_reports.c.report_key == key)
+
+
+def _record(
+    store, key: str, source: str, events: list[BounceEvent], decide: Decide, made: Change
+) -> list[StatusChange] | None:
     with store.transaction() as connection:
-        seen = sa.select(bounce_reports.c.report_key).where(bounce_reports.c.report_key == key)
-        if connection.execute(seen).first() is not None:
+        if connection.execute(_seen(key)).first() is not None:
             return None
         connection.execute(
             sa.insert(bounce_reports).values(report_key=key, processed_at=made.at, source=source)
