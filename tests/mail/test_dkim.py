@@ -156,3 +156,13 @@ def test_keygen_writes_a_private_key_only_its_owner_reads_and_prints_the_record(
     again = CliRunner().invoke(cli, args)
     assert again.exit_code == 1
     assert again.output == f"error: {out} exists: choose another --out, or another --selector\n"
+
+
+def test_a_message_to_an_internationalised_address_verifies(key):
+    config = load_config(REPO, {})
+    edition = Renderer(config).render(find_issue(config, "2013-05"), ["ja"]).edition("ja")
+    recipient = Recipient("rené@exämple.ca", "日本 太郎", "https://x.example/u/abc")
+    message = PreparedMessage.from_edition(edition, config).fill(recipient, "<1.3@x>")
+    assert "rené@exämple.ca".encode() in message  # SMTPUTF8: the address as UTF-8
+    signed = DkimSigner(DOMAIN, SELECTOR, key.private_pem).sign(message)
+    assert verifies(signed, txt(key))
