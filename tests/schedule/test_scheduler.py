@@ -131,6 +131,22 @@ def test_an_issue_that_no_longer_validates_at_its_time_fails_with_its_problems(
     ) in listed
 
 
+def test_an_issue_the_preflight_check_refuses_at_its_time_fails_with_its_errors(
+    sample_project, store, environ, smtp_server, start_scheduler, monkeypatch
+):
+    monkeypatch.chdir(sample_project)
+    add_subscribers(store, 3)
+    start_scheduler().wait_active()
+    plan(environ, "2013-05", 2)
+    hero = sample_project / "templates" / "partials" / "hero.mjml"
+    hero.write_text(hero.read_text().replace('alt="{{ hero.alt }}"', ""))  # valid, not sendable
+    wait_for_state(store, "2013-05", "failed")
+    assert smtp_server.received() == Counter()
+    listed = schedule(environ, "list").stdout
+    assert "2013-05 failed:\n  not sent: `newsletter check` found 2 errors:\n" in listed
+    assert "has no alt text: readers who block images see nothing" in listed
+
+
 def test_an_issue_sent_by_hand_before_its_time_is_not_sent_again(
     sample_project, store, environ, smtp_server, start_scheduler, monkeypatch
 ):

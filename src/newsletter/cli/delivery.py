@@ -45,6 +45,7 @@ from .table import format_table
     is_flag=True,
     help="Also send the messages a crash left uncertain (some may get the issue twice).",
 )
+@click.option("--force", is_flag=True, help="Send even when `newsletter check` finds errors.")
 @pass_project
 def send(project: Project, issue: str | None, languages: tuple[str, ...], **options) -> None:
     """Send ISSUE (a path or slug; default: the newest ready one) to every subscriber of
@@ -58,6 +59,8 @@ def send(project: Project, issue: str | None, languages: tuple[str, ...], **opti
     if options["test_to"]:
         return _send_test(config, found, chosen, options["test_to"])
     delivery.check_ready(found, " (--test-to ADDRESS sends a draft to you alone)")
+    if not options["cancel"]:
+        _preflight(project, found, options["force"])
     store = open_store_announced(project)
     if options["cancel"]:
         for language, count in delivery.cancel_sends(store, found, chosen).items():
@@ -84,6 +87,24 @@ def send(project: Project, issue: str | None, languages: tuple[str, ...], **opti
         finally:
             progress.close()
     _report(found.slug, report, stopped=stop.is_set())
+
+
+def _preflight(project: Project, issue, force: bool) -> None:
+    """`newsletter check` before anything is sent: its errors stop the send unless --force."""
+    import os
+
+    from newsletter.deliverability import check_issue
+
+    from .check import show_report
+
+    report = check_issue(project.config, str(issue.source), os.environ)
+    if report.findings:
+        show_report(report, links=False, err=True)
+    if report.errors and not force:
+        raise NewsletterError(
+            f"not sent: `newsletter check` found {plural(len(report.errors), 'error')} in "
+            f"{issue.slug}; fix them, or send anyway with --force"
+        )
 
 
 def _languages(config, languages: tuple[str, ...]) -> list[str]:
@@ -252,6 +273,7 @@ def status(project: Project, issue: str | None) -> None:
     ]
     headers = ["issue", "lang", "started (UTC)", "recipients", "sent", "failed", "uncertain"]
     click.echo(format_table([*headers, "to send", "state"], rows, right=5)[:])
+    _bounces(store, sends)
     if slug is None:
         return
     for s in sends:
@@ -264,6 +286,47 @@ def status(project: Project, issue: str | None) -> None:
                     [[line.email, line.state, str(line.attempts), line.reply] for line in lines],
                 )
             )
+
+
+# The complaint rate Gmail and Yahoo hold bulk senders to (their Postmaster Tools' figure);
+# they ask to stay under 0.1%, and act at 0.3%.
+COMPLAINT_LIMIT = 0.003
+
+
+def _bounces(store, sends) -> None:
+    """Per send, the bounces and complaints `bounces process` recorded, and the complaint
+    rate against the providers' limit; nothing when none was recorded."""
+    from newsletter.subscribers import bounce_counts
+
+    counts = bounce_counts(store, [s.id for s in sends])
+    if not counts:
+        return
+    rows, over = [], []
+    for s in sends:
+        found = counts.get(s.id, Counter())
+        rate = found["complaint"] / s.counts[SENT] if s.counts[SENT] else 0.0
+        if rate >= COMPLAINT_LIMIT:
+            over.append(f"{s.issue} {s.language}")
+        rows.append(
+            [
+                s.issue,
+                s.language,
+                str(s.counts[SENT]),
+                str(found["hard"]),
+                str(found["soft"]),
+                str(found["complaint"]),
+                f"{rate:.2%}",
+            ]
+        )
+    headers = ["issue", "lang", "sent", "bounced", "soft", "complaints", "complaint rate"]
+    click.echo("\nBounces and complaints (from `newsletter bounces process`):")
+    click.echo(format_table(headers, rows, right=5))
+    if over:
+        click.echo(
+            f"complaint rate at or over the providers' {COMPLAINT_LIMIT:.1%} limit: "
+            f"{', '.join(over)}; Gmail and Yahoo filter or refuse a sender's mail above it",
+            err=True,
+        )
 
 
 def _state(s) -> str:

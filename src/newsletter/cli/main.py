@@ -6,7 +6,7 @@ import click
 
 from newsletter import __version__
 
-from . import delivery, project, schedule, subscribers, web
+from . import bounces, check, delivery, dkim, project, schedule, subscribers, web
 from .base import NewsletterGroup, Project, project_option, show_warnings
 
 
@@ -21,8 +21,9 @@ def cli(ctx: click.Context) -> None:
 
 
 for command in (project.init, project.validate, project.new, project.build, project.preview,
-                project.archive, delivery.send, delivery.status, schedule.schedule,
-                schedule.scheduler, subscribers.subscribers, web.serve):  # fmt: skip
+                project.archive, check.check, delivery.send, delivery.status,
+                schedule.schedule, schedule.scheduler, subscribers.subscribers,
+                bounces.bounces, dkim.dkim, web.serve):  # fmt: skip
     cli.add_command(command)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from newsletter.core import NewsletterError, display_path, one_line_problem, plural
-from newsletter.db import CONSENTS, STATUSES, UNSUBSCRIBED
+from newsletter.db import CONSENTS, IMPLIED_REASONS, STATUSES, UNSUBSCRIBED
 from newsletter.subscribers import (
     Change,
     Consent,
@@ -162,6 +162,12 @@ class ProgressPrinter:
 @click.option("--consent", type=click.Choice(CONSENTS), required=True, help="Kind of consent.")
 @click.option("--source", required=True, help="How consent was obtained, e.g. 'web form'.")
 @click.option("--consented-at", metavar="DATE", help="When consent was given (default: now).")
+@click.option(
+    "--reason",
+    type=click.Choice(IMPLIED_REASONS),
+    help="Why consent is implied (CASL): purchase (a purchase, contract or other business "
+    "relationship: 2 years) or inquiry (an inquiry or application: 6 months).",
+)
 @pass_project
 def add(project: Project, email: str, consent: str, source: str, **given) -> None:
     """Subscribe EMAIL, or record their new consent (re-activates only on express consent)."""
@@ -169,12 +175,14 @@ def add(project: Project, email: str, consent: str, source: str, **given) -> Non
     if not source.strip():
         raise click.BadParameter("say how consent was obtained (CASL)", param_hint="--source")
     _one_line(source, "--source")
+    if given["reason"] and consent != "implied":
+        raise click.BadParameter("only implied consent has a reason", param_hint="--reason")
     store = open_store_announced(project)
     now = _now()
     at = _moment(store.timezone, given["consented_at"], "--consented-at") or now
     made = Change("subscribers add", _actor(), now)
     action, subscriber = store.add(
-        email, Consent(consent, at, source), made, given["name"], given["language"]
+        email, Consent(consent, at, source, given["reason"]), made, given["name"], given["language"]
     )
     on = f"{subscriber.consent.kind} consent of {_day(store, subscriber.consent.at)}"
     messages = {
@@ -279,7 +287,7 @@ def _table(store: Store, found: list[Subscriber]) -> str:
             s.name,
             s.language,
             s.status,
-            s.consent.kind,
+            s.consent.kind + (f" ({s.consent.reason})" if s.consent.reason else ""),
             _day(store, s.consent.at),
             _day(store, s.consent.expires_at),
         ]

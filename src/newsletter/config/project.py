@@ -22,6 +22,8 @@ class Config:
         self._senders: dict[str, SenderSettings] = {}
         self.smtp_password = environ.get(f"{ENV_PREFIX}SMTP_PASSWORD", "")
         self.secret_key = environ.get(f"{ENV_PREFIX}SECRET_KEY", "")
+        self.dkim_private_key = environ.get(f"{ENV_PREFIX}DKIM_PRIVATE_KEY", "")
+        self.imap_password = environ.get(f"{ENV_PREFIX}IMAP_PASSWORD", "")
 
     @property
     def languages(self) -> list[str]:

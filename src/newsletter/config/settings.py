@@ -12,7 +12,12 @@ from newsletter.core import EmailAddress, Language, Timezone, Url, WebUrl, check
 from .database_url import check_database_url
 
 # Secrets are read from these variables only; a key of that name in a file is refused.
-SECRET_VARIABLES = {"NEWSLETTER_SMTP_PASSWORD": "password", "NEWSLETTER_SECRET_KEY": "secret_key"}
+SECRET_VARIABLES = {
+    "NEWSLETTER_SMTP_PASSWORD": "password",
+    "NEWSLETTER_SECRET_KEY": "secret_key",
+    "NEWSLETTER_DKIM_PRIVATE_KEY": "private_key",
+    "NEWSLETTER_IMAP_PASSWORD": "imap_password",
+}
 
 
 def _no_repeats(codes: list[str]) -> list[str]:
@@ -168,6 +173,22 @@ class WebSettings(Section):
     trusted_proxies: list[str] = []  # from a variable: addresses separated by commas
 
 
+class DkimSettings(Section):
+    # Every message is signed when both are set and NEWSLETTER_DKIM_PRIVATE_KEY holds the key.
+    domain: str = ""  # d=: the sender's domain (or its parent), where the key is published
+    selector: str = ""  # s=: the key's name; the record is at SELECTOR._domainkey.DOMAIN
+
+
+class BounceSettings(Section):
+    # The envelope sender, where bounces go; default: the sender's address.
+    return_path: EmailAddress | None = None
+    verp: bool = True  # a return path per recipient: LOCAL+TAG@DOMAIN (plus addressing)
+    # DSN status codes (prefixes) that bounce a subscriber at once: bad mailbox, bad domain.
+    immediate: list[str] = Field(default_factory=lambda: ["5.1."])
+    hard_to_bounce: int = Field(default=3, ge=1)  # other permanent failures (5.x.x)
+    soft_to_bounce: int = Field(default=5, ge=1)  # temporary failures (4.x.x), sends apart
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -178,6 +199,8 @@ class Settings(BaseModel):
     smtp: SmtpSettings = SmtpSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     web: WebSettings = WebSettings()
+    dkim: DkimSettings = DkimSettings()
+    bounces: BounceSettings = BounceSettings()
 
     @model_validator(mode="after")
     def _sender_names_match_languages(self) -> Settings:

@@ -11,7 +11,16 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from .vocabulary import CHANGES, CONSENTS, DELIVERY_STATES, OPEN_PLAN_STATES, PLAN_STATES, STATUSES
+from .vocabulary import (
+    BOUNCE_KINDS,
+    CHANGES,
+    CONSENTS,
+    DELIVERY_STATES,
+    IMPLIED_REASONS,
+    OPEN_PLAN_STATES,
+    PLAN_STATES,
+    STATUSES,
+)
 
 
 class UtcDateTime(sa.TypeDecorator):
@@ -67,9 +76,16 @@ subscribers = sa.Table(
     sa.Column("consent_changed_at", UtcDateTime, nullable=False),
     sa.Column("attributes", Json, nullable=False),  # the list's other columns
     sa.Column("created_at", UtcDateTime, nullable=False),
+    # Why implied consent was implied (IMPLIED_REASONS); NULL for express consent, and for
+    # implied consent recorded before the reason was (it lasts the longer period, 2 years).
+    sa.Column("consent_reason", sa.String(20), nullable=True),
     sa.UniqueConstraint("email_key", name="uq_subscribers_email_key"),
     sa.CheckConstraint(_one_of("status", STATUSES), name="ck_subscribers_status"),
     sa.CheckConstraint(_one_of("consent", CONSENTS), name="ck_subscribers_consent"),
+    sa.CheckConstraint(
+        f"consent_reason IS NULL OR {_one_of('consent_reason', IMPLIED_REASONS)}",
+        name="ck_subscribers_consent_reason",
+    ),
     sa.Index("ix_subscribers_status_language", "status", "language"),
     sqlite_autoincrement=True,  # never reuse the id of a forgotten subscriber
 )
@@ -247,5 +263,49 @@ confirmations = sa.Table(
     sa.Column("confirmed_ip", sa.String(45), nullable=True),
     sa.UniqueConstraint("token_hash", name="uq_confirmations_token_hash"),
     sa.Index("ix_confirmations_email_key", "email_key"),
+    sqlite_autoincrement=True,
+)
+
+# A report `bounces process` has read (a DSN, an ARF complaint, an auto-reply, anything):
+# by a key made from the report itself, so that reading it again counts nothing twice.
+bounce_reports = sa.Table(
+    "bounce_reports",
+    metadata,
+    sa.Column("report_key", sa.String(100), primary_key=True),  # Message-ID, or a hash
+    sa.Column("processed_at", UtcDateTime, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),  # the mailbox it was read from
+)
+
+# What a report says about one recipient; a report naming nobody has one row without one.
+bounce_events = sa.Table(
+    "bounce_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "report_key",
+        sa.String(100),
+        sa.ForeignKey("bounce_reports.report_key", name="fk_bounce_events_report_key"),
+        nullable=False,
+    ),
+    sa.Column(
+        "subscriber_id",
+        sa.Integer,
+        sa.ForeignKey("subscribers.id", name="fk_bounce_events_subscriber_id"),
+        nullable=True,  # nobody we know, or forgotten since
+    ),
+    sa.Column(
+        "send_id",
+        sa.Integer,
+        sa.ForeignKey("sends.id", name="fk_bounce_events_send_id"),
+        nullable=True,  # when the report does not say which send it is about
+    ),
+    sa.Column("email", sa.String(320), nullable=False),  # as the report names it; "" if none
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),  # the DSN status (5.1.1), or ""
+    sa.Column("detail", sa.Text, nullable=False),  # the diagnostic, or the report's subject
+    sa.Column("received_at", UtcDateTime, nullable=False),
+    sa.CheckConstraint(_one_of("kind", BOUNCE_KINDS), name="ck_bounce_events_kind"),
+    sa.Index("ix_bounce_events_subscriber_id", "subscriber_id"),
+    sa.Index("ix_bounce_events_send_id", "send_id"),
     sqlite_autoincrement=True,
 )

@@ -18,6 +18,13 @@ CONSENTS = (
     IMPLIED,  # business relationship, business card...; lapses two years after consented_at
 )
 
+PURCHASE, INQUIRY = "purchase", "inquiry"
+# Why implied consent was implied (CASL s. 10(10)); it sets how long the consent lasts.
+IMPLIED_REASONS = (
+    PURCHASE,  # a purchase, a contract or another business relationship: lapses after 2 years
+    INQUIRY,  # an inquiry or an application: lapses after 6 months
+)
+
 # What a history row records; the row holds the state *after* the change.
 CHANGES = (
     "added",  # the subscriber was created, with this status and consent
@@ -59,3 +66,13 @@ PLAN_STATES = (
 )
 # The states in which a plan still holds its issue: another cannot be made for it.
 OPEN_PLAN_STATES = (SCHEDULED, RUNNING)
+
+HARD, SOFT, COMPLAINT, AUTO_REPLY, UNKNOWN = "hard", "soft", "complaint", "auto-reply", "unknown"
+# What one report read by `bounces process` says about one recipient (or about nobody).
+BOUNCE_KINDS = (
+    HARD,  # delivery failed for good (a 5.x.x status); the policy decides when it bounces them
+    SOFT,  # delivery failed for now (4.x.x, or delayed); bounces only when it keeps happening
+    COMPLAINT,  # the recipient marked a message as spam (an ARF report): complained at once
+    AUTO_REPLY,  # an out-of-office or other automatic answer: changes nothing
+    UNKNOWN,  # a message that is none of these: changes nothing, reported for a person to read
+)

@@ -30,7 +30,7 @@ from newsletter.db import (
     subscribers,
 )
 from newsletter.issues import Issue
-from newsletter.mail import PreparedMessage, sender_domain
+from newsletter.mail import DkimKeyError, Outgoing, PreparedMessage, sender_domain
 from newsletter.render import RenderedIssue
 from newsletter.subscribers import Change, Store, deliverable_query
 
@@ -62,6 +62,10 @@ def check_can_send(config: Config, transport: Transport) -> None:
             'unsubscribe link (make one with: python -c "import secrets; '
             'print(secrets.token_urlsafe(32))")'
         )
+    try:
+        Outgoing(config)
+    except DkimKeyError as exc:
+        raise NewsletterError(f"NEWSLETTER_DKIM_PRIVATE_KEY cannot sign: {exc}") from None
     try:
         transport.connect().close()
     except TransportUnavailable as exc:
@@ -127,10 +131,8 @@ def send_test(
     check_can_send(config, transport)
     # A link for nobody: the unsubscribe page refuses subscriber 0.
     signer = Signer([config.secret_key])
-    sender, message_id = (
-        config.settings.sender.address,
-        f"<test.{os.getpid()}@{sender_domain(config)}>",
-    )
+    message_id = f"<test.{os.getpid()}@{sender_domain(config)}>"
+    outgoing = Outgoing(config)
     replies = []
     connection = transport.connect()
     try:
@@ -138,7 +140,7 @@ def send_test(
             message = PreparedMessage.from_edition(edition, config, subject_prefix=TEST_SUBJECT)
             for address in addresses:
                 recipient = personal_recipient(config, signer, NOBODY, address)
-                data = message.fill(recipient, message_id)
+                data, sender = outgoing.finish(message.fill(recipient, message_id), 0, 0)
                 envelope, name = Envelope(sender, address), f"test-{language}"
                 reply = connection.send(envelope, data, name, lambda: None)  # no ledger
                 replies.append((language, address, reply))

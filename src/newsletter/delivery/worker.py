@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from newsletter.config import Config
 from newsletter.db import DEFERRED, deliveries
-from newsletter.mail import PreparedMessage, Recipient, sender_domain
+from newsletter.mail import Outgoing, PreparedMessage, Recipient, sender_domain
 
 from . import ledger, policy
 from .journal import Journal, utcnow
@@ -81,7 +81,7 @@ class Worker:
         self.stop = stop
         self.progress = progress
         self.signer = Signer([config.secret_key])
-        self.sender = config.settings.sender.address
+        self.outgoing = Outgoing(config)  # return path (VERP) and DKIM signature
         self.domain = sender_domain(config)
         self.rate = RateLimit(options.rate_per_minute)
         self._queue: collections.deque[tuple[Edition, ledger.Claimed]] = collections.deque()
@@ -179,12 +179,16 @@ class Worker:
         """Hand one message over; False when the connection cannot be used again."""
         self.rate.wait(self.stop)
         message_id = self._message_id(edition, claimed)
-        data = edition.message.fill(self._recipient(edition, claimed), message_id)
+        data, return_path = self.outgoing.finish(
+            edition.message.fill(self._recipient(edition, claimed), message_id),
+            edition.send_id,
+            claimed.subscriber_id or 0,
+        )
         handed_over = self.journal.sending(claimed.id)
         keep = True
         try:
             name = f"{edition.issue}-{edition.language}-{claimed.id:06d}"
-            envelope = Envelope(self.sender, claimed.email)
+            envelope = Envelope(return_path, claimed.email)
             reply = connection.send(envelope, data, name, handed_over.result)
             outcome = policy.outcome(
                 claimed, reply, message_id, self.options.retry, edition.started, utcnow()

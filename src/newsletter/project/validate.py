@@ -21,15 +21,16 @@ OTHER_VARIABLES = ("NEWSLETTER_TEST_",)
 
 
 def validate_project(
-    config: Config, paths: list[Path], environ: Mapping[str, str]
+    config: Config, paths: list[Path], environ: Mapping[str, str], *, weigh: bool = True
 ) -> tuple[list[Issue], list[Problem], list[str]]:
     """Check the issues (all, or `paths`) and the theme: the valid issues, every problem, and
-    the warnings (which are shown whether or not there are problems)."""
+    the warnings (which are shown whether or not there are problems). `weigh`: render the
+    issues to warn of emails mail clients clip (`check` renders them itself)."""
     files, problems = _issue_files(config, paths)
     issues, found = load_issues(files, config)
     problems += found + check_theme(config)
     warnings = starter_values_left(config) + unknown_variables(environ) + theme_warnings(config)
-    if not problems:
+    if weigh and not problems:
         warnings += size_warnings(config, issues)
     return issues, problems, warnings
 

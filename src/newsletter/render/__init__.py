@@ -8,7 +8,7 @@ from .clipping import GMAIL_CLIP_BYTES, issue_warnings
 from .edition_view import EditionView
 from .embedding import scoped_css
 from .locales import format_month, language_name, text_direction
-from .placeholders import PLACEHOLDERS, leftover_tokens, personalise
+from .placeholders import PERSONAL_LINKS, PLACEHOLDERS, leftover_tokens, personalise
 from .renderer import (
     WEB_IMAGES,
     RenderedEdition,
@@ -22,6 +22,7 @@ from .theme_check import SAMPLE_ISSUE, check_theme, theme_warnings
 
 __all__ = [
     "GMAIL_CLIP_BYTES",
+    "PERSONAL_LINKS",
     "PLACEHOLDERS",
     "SAMPLE_ISSUE",
     "WEB_IMAGES",

@@ -19,6 +19,8 @@ PLACEHOLDERS: dict[str, str] = {
     "name": "%%NL_NAME%%",  # the recipient's name, empty when unknown
     "email": "%%NL_EMAIL%%",  # the recipient's address
 }
+# The links made per subscriber (their whole href): delivery writes each recipient's own.
+PERSONAL_LINKS = (PLACEHOLDERS["unsubscribe_url"], PLACEHOLDERS["preferences_url"])
 
 
 def personalise(rendered: str, values: Mapping[str, str], *, html_text: bool = True) -> str:

@@ -5,11 +5,13 @@ through the same ledger as `newsletter send`, so that nobody gets it twice whoev
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from newsletter import delivery
 from newsletter.core import NewsletterError, ProblemsError, plural
 from newsletter.db import DONE, FAILED, RUNNING
+from newsletter.deliverability import check_issue
 from newsletter.issues import Issue, find_issue
 
 from . import jobs
@@ -44,6 +46,8 @@ def _send(context: jobs.Context, plan: Plan) -> None:
     )
     try:
         issue = revalidate(store.config, plan)
+        if not resumed:  # a send begun was checked when it began
+            preflight(config, issue)
         # As for `newsletter send`: a signing key, and a server that answers, or nothing is sent.
         report, sent_hash = delivery.send_ready_issue(
             store,
@@ -103,3 +107,14 @@ def revalidate(config, plan: Plan) -> Issue:
         )
     delivery.check_ready(issue)
     return issue
+
+
+def preflight(config, issue: Issue) -> None:
+    """`newsletter check`'s errors stop a planned send as they stop `newsletter send`
+    (which an editor can force; a plan cannot): NewsletterError with each of them."""
+    report = check_issue(config, str(issue.source), os.environ)
+    if report.errors:
+        found = "\n".join(str(finding) for finding in sorted(report.errors))
+        raise NewsletterError(
+            f"`newsletter check` found {plural(len(report.errors), 'error')}:\n{found}"
+        )

@@ -2,6 +2,7 @@
 CSV or YAML files and imported whole or not at all, subscriptions from the web form (double
 opt-in), and what subscribers change from their own links."""
 
+from .bounces import BounceEvent, StatusChange, Tally, bounce_counts, record_report
 from .consent import Consent, expiry, format_moment, parse_moment
 from .import_check import Defaults, check_list
 from .importer import (
@@ -29,6 +30,7 @@ from .store import Store, open_store
 
 __all__ = [
     "WEB_FORM",
+    "BounceEvent",
     "Change",
     "Consent",
     "Defaults",
@@ -36,9 +38,12 @@ __all__ = [
     "ImportReport",
     "Importer",
     "Request",
+    "StatusChange",
     "Store",
     "Subscriber",
+    "Tally",
     "ask",
+    "bounce_counts",
     "check_import",
     "check_list",
     "confirm",
@@ -60,6 +65,7 @@ __all__ = [
     "open_store",
     "parse_moment",
     "pending",
+    "record_report",
     "replacing",
     "replacing_csv",
     "set_preferences",

@@ -1,19 +1,22 @@
 """CASL consent: what kind, since when, until when, and which of two consents stands.
 
 Canada's Anti-Spam Legislation: express consent lasts until withdrawn; implied consent
-(an existing business relationship, a business card handed over...) lapses two years
-after it was obtained, unless renewed by a newer one.
+lapses, unless renewed by a newer one: six months after an inquiry or an application
+(CASL s. 10(10)(b) and (e)), two years after a purchase, a contract or another business
+relationship. Implied consent recorded without its reason lasts the longer period.
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
 
-from newsletter.db import EXPRESS, IMPLIED
+from newsletter.db import EXPRESS, IMPLIED, INQUIRY
 
 IMPLIED_CONSENT_YEARS = 2
+INQUIRY_CONSENT_MONTHS = 6
 
 
 @dataclass(frozen=True)
@@ -23,10 +26,11 @@ class Consent:
     kind: str
     at: dt.datetime
     source: str
+    reason: str | None = None  # why implied consent was implied (IMPLIED_REASONS)
 
     @property
     def expires_at(self) -> dt.datetime | None:
-        return expiry(self.kind, self.at)
+        return expiry(self.kind, self.at, self.reason)
 
     def valid_at(self, moment: dt.datetime) -> bool:
         return self.at <= moment and (self.expires_at is None or moment < self.expires_at)
@@ -35,16 +39,23 @@ class Consent:
         """Whether this consent should replace `other` on record.
 
         Express replaces implied whatever the dates (it does not lapse); implied never
-        replaces express; of two of the same kind, the newer one stands (a renewal).
+        replaces express; of two express consents the newer stands; of two implied ones, the
+        one that lapses later (a recent inquiry does not cut short a purchase's two years).
         """
         if self.kind != other.kind:
             return self.kind == EXPRESS
+        if self.kind == IMPLIED and self.expires_at != other.expires_at:
+            return self.expires_at > other.expires_at
         return self.at > other.at
 
 
-def expiry(kind: str, at: dt.datetime) -> dt.datetime | None:
-    """When consent of this kind given at `at` lapses; None for never."""
-    return add_years(at, IMPLIED_CONSENT_YEARS) if kind == IMPLIED else None
+def expiry(kind: str, at: dt.datetime, reason: str | None = None) -> dt.datetime | None:
+    """When consent of this kind (and reason) given at `at` lapses; None for never."""
+    if kind != IMPLIED:
+        return None
+    if reason == INQUIRY:
+        return add_months(at, INQUIRY_CONSENT_MONTHS)
+    return add_years(at, IMPLIED_CONSENT_YEARS)
 
 
 def add_years(moment: dt.datetime, years: int) -> dt.datetime:
@@ -52,6 +63,15 @@ def add_years(moment: dt.datetime, years: int) -> dt.datetime:
         return moment.replace(year=moment.year + years)
     except ValueError:  # 29 February: the anniversary is the 28th
         return moment.replace(year=moment.year + years, day=28)
+
+
+def add_months(moment: dt.datetime, months: int) -> dt.datetime:
+    """The same day `months` later; the month's last day where it is shorter (31 August
+    plus 6 months is 28 or 29 February)."""
+    month = moment.month - 1 + months
+    year, month = moment.year + month // 12, month % 12 + 1
+    last = calendar.monthrange(year, month)[1]
+    return moment.replace(year=year, month=month, day=min(moment.day, last))
 
 
 def parse_moment(text: str, timezone: str) -> dt.datetime:

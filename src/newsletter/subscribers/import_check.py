@@ -24,12 +24,14 @@ from newsletter.core import (
     multiline_problem,
     one_line_problem,
 )
-from newsletter.db import CONSENTS, STATUSES
+from newsletter.db import CONSENTS, IMPLIED, IMPLIED_REASONS, STATUSES
 
 from .consent import Consent, parse_moment
 from .listfile import Record, SubscriberFile
 
-KNOWN_COLUMNS = ("email", "name", "language", "status", "consent", "consented_at", "source")
+KNOWN_COLUMNS = (
+    "email", "name", "language", "status", "consent", "consented_at", "source", "consent_reason",
+)  # fmt: skip
 # The reason a row was rejected, first in a rejects file: a fixed rejects file imports as it
 # is, so this column is never kept. Named so that no list's own column meets it, as `error`
 # (a column some lists have) did.
@@ -168,7 +170,15 @@ class RowChecker:
         at = self._moment(values.get("consented_at", ""), messages)
         source = values.get("source") or self.default_source
         source = self._sources.setdefault(source, source)
-        return Consent(kind or "", at or self.now, source)
+        reason = values.get("consent_reason", "").lower() or None
+        if reason and reason not in IMPLIED_REASONS:
+            expected = " or ".join(IMPLIED_REASONS)
+            messages.append(
+                f"unknown consent_reason '{values['consent_reason']}'; expected {expected}"
+            )
+        elif reason and kind != IMPLIED:
+            messages.append("consent_reason: only implied consent has a reason")
+        return Consent(kind or "", at or self.now, source, reason)
 
     def _moment(self, text: str, messages: list[str]) -> dt.datetime | None:
         if not text:

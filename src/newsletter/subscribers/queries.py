@@ -101,6 +101,11 @@ def export_csv(store: Store, stream: IO[str]) -> int:
         for attributes in _walk(connection, sa.select(subscribers.c.attributes)):
             keys.update(attributes[0] or {})
         extra = sorted(keys - set(EXPORT_COLUMNS))
+        # Why implied consent was implied sets how long it lasts: exported where any has one,
+        # so that a list exported and imported again keeps each consent's period.
+        reasons = sa.select(subscribers.c.id).where(subscribers.c.consent_reason.is_not(None))
+        if connection.execute(reasons.limit(1)).first() is not None:
+            extra = ["consent_reason", *extra]
         rows = (
             _export_row(Subscriber.from_row(row), store.timezone)
             for row in _walk(connection, sa.select(subscribers).order_by(subscribers.c.id))
@@ -124,4 +129,5 @@ def _export_row(subscriber: Subscriber, timezone: str) -> dict[str, str]:
         "consent": subscriber.consent.kind,
         "consented_at": format_moment(subscriber.consent.at, timezone),
         "source": subscriber.consent.source,
+        "consent_reason": subscriber.consent.reason or "",
     }

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from newsletter.db import ACTIVE, subscriber_history, subscribers
+from newsletter.db import ACTIVE, IMPLIED, subscriber_history, subscribers
 
 from .consent import Consent
 
@@ -39,7 +39,7 @@ class Subscriber:
 
     @classmethod
     def from_row(cls, row: sa.Row) -> Subscriber:
-        consent = Consent(row.consent, row.consented_at, row.consent_source)
+        consent = Consent(row.consent, row.consented_at, row.consent_source, row.consent_reason)
         return cls(
             row.id,
             row.email,
@@ -130,6 +130,7 @@ def consent_values(consent: Consent, at: dt.datetime) -> dict:
         "consent_expires_at": consent.expires_at,
         "consent_source": consent.source,
         "consent_changed_at": at,
+        "consent_reason": consent.reason if consent.kind == IMPLIED else None,
     }
 
 
