@@ -21,6 +21,7 @@ import datetime as dt
 import json
 import os
 import platform
+import resource
 import shutil
 import socket
 import subprocess
@@ -143,6 +144,7 @@ def send(project: Path, environ: dict, port: int, connections: int, workers: int
     env["PYTHONPATH"] = str(REPO / "src")
     command = [sys.executable, "-c", CHILD, "-p", str(project), "send", "2013-05", "--yes"]
     command += ["--connections", str(connections)]
+    cpu_before = _children_cpu()
     started = time.perf_counter()
     processes = [
         subprocess.Popen(
@@ -158,8 +160,14 @@ def send(project: Path, environ: dict, port: int, connections: int, workers: int
         if process.returncode:
             raise RuntimeError(f"send failed: {err[-2000:]}")
     seconds = time.perf_counter() - started
+    cpu = _children_cpu() - cpu_before  # the senders' own, before the sink is reaped
     watching.join()
-    return {"seconds": seconds, "peak_mb": max(peaks) / 1024, "last_report": out.strip()}
+    return {"seconds": seconds, "cpu": cpu, "peak_mb": max(peaks) / 1024, "last_report": out}
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _watch_peaks(processes: list[subprocess.Popen], peaks: list[int]) -> None:
@@ -226,6 +234,7 @@ def case(kind: str, recipients: int, connections: int, workers: int, scratch: Pa
         "smtp_source_per_second": round(ceiling),
         "ratio": round(ours / ceiling, 2),
         "peak_mb": round(result["peak_mb"]),
+        "cpu_us_per_message": round(result["cpu"] / recipients * 1e6),
     }
     print(json.dumps(row), flush=True)
     return row

@@ -254,32 +254,62 @@ def _no_longer_subscribed(connection: Connection, claimed: list[Claimed]) -> lis
 
 
 class HotWrites:
-    """The two writes made for every message, as plain SQL for the connection's driver:
-    through SQLAlchemy's statement machinery each cost more than the database's own work.
-    Times go through the column type's own conversion, so they are stored as Core stores
-    them."""
+    """The two writes made for every message, as plain SQL on the database driver's own
+    connection: through SQLAlchemy's statement and transaction machinery each cost more than
+    the database's own work. Times go through the column type's own conversion, so they are
+    stored as Core stores them."""
 
     def __init__(self, connection: Connection):
         dialect = connection.dialect
         self.postgresql = dialect.name == "postgresql"
+        self._driver = connection.connection.driver_connection
+        self._driver_error = dialect.loaded_dbapi.Error
         self._time = deliveries.c.updated_at.type.bind_processor(dialect) or (lambda v: v)
-        mark = "UPDATE deliveries SET state = '{sending}', updated_at = {p} WHERE id {ids} "
-        mark += "AND worker_id = {p} AND state = '{claimed}'"
-        self._mark = mark.replace("{sending}", SENDING).replace("{claimed}", CLAIMED)
+        p = "%s" if self.postgresql else "?"
+        self._mark = (
+            f"UPDATE deliveries SET state = '{SENDING}', updated_at = {p} WHERE id {{ids}} "
+            f"AND worker_id = {p} AND state = '{CLAIMED}'"
+        )
         self._record = (
             "UPDATE deliveries SET state = {p}, reply_code = {p}, reply = {p}, "
             "message_id = COALESCE({p}, message_id), next_attempt_at = {p}, "
             "attempts = attempts + {p}, updated_at = {p} WHERE id = {p}"
-        ).replace("{p}", "%s" if self.postgresql else "?")
+        ).replace("{p}", p)
 
-    def mark_sending(self, connection: Connection, ids: list[int], worker: int, at) -> None:
-        p = "%s" if self.postgresql else "?"
-        where = "= ANY(%s)" if self.postgresql else f"IN ({', '.join('?' * len(ids))})"
-        sql = self._mark.replace("{ids}", where).replace("{p}", p)
-        ids_part = [ids] if self.postgresql else ids
-        connection.exec_driver_sql(sql, (self._time(at), *ids_part, worker))
+    def commit_hot(self, outcomes: list[Outcome], marks: list[int], worker: int, at) -> None:
+        """Outcomes, then marks, in a transaction of their own, begun and committed here
+        (the caller's SQLAlchemy connection must not be in one)."""
+        driver = self._driver
+        try:
+            if not self.postgresql:
+                driver.execute("BEGIN IMMEDIATE")  # psycopg begins by itself
+            self.record(outcomes, at)
+            self.mark_sending(marks, worker, at)
+            driver.commit()
+        except BaseException as exc:
+            self._roll_back()
+            if isinstance(exc, self._driver_error):  # said as SQLAlchemy's errors are
+                raise sa.exc.DBAPIError.instance(
+                    self._record, None, exc, self._driver_error
+                ) from None
+            raise
 
-    def record(self, connection: Connection, outcomes: list[Outcome], at) -> None:
+    def _roll_back(self) -> None:
+        try:
+            self._driver.rollback()
+        except self._driver_error:
+            pass  # the connection is broken: the error that got us here says why
+
+    def mark_sending(self, ids: list[int], worker: int, at) -> None:
+        if not ids:
+            return
+        if self.postgresql:
+            sql, values = self._mark.replace("{ids}", "= ANY(%s)"), [ids]
+        else:
+            sql, values = self._mark.replace("{ids}", f"IN ({', '.join('?' * len(ids))})"), ids
+        self._driver.cursor().execute(sql, (self._time(at), *values, worker))
+
+    def record(self, outcomes: list[Outcome], at) -> None:
         if not outcomes:
             return
         when = self._time(at)
@@ -296,7 +326,7 @@ class HotWrites:
             )
             for o in outcomes
         ]
-        connection.exec_driver_sql(self._record, rows)
+        self._driver.cursor().executemany(self._record, rows)
 
 
 def release(connection: Connection, worker_id: int, at: dt.datetime) -> int:

@@ -180,12 +180,12 @@ class Worker:
         self.rate.wait(self.stop)
         message_id = self._message_id(edition, claimed)
         data = edition.message.fill(self._recipient(edition, claimed), message_id)
-        handed_over = self.journal.sending(claimed.id)
+        handed_over = self.journal.sending(claimed.id)  # waited for before the final dot
         keep = True
         try:
             name = f"{edition.issue}-{edition.language}-{claimed.id:06d}"
             envelope = Envelope(self.sender, claimed.email)
-            reply = connection.send(envelope, data, name, handed_over.result)
+            reply = connection.send(envelope, data, name, handed_over)
             outcome = policy.outcome(
                 claimed, reply, message_id, self.options.retry, edition.started, utcnow()
             )
