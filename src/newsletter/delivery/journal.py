@@ -37,7 +37,7 @@ def utcnow() -> dt.datetime:
 class _Call:
     """Work for the next group's transaction, and its result once written."""
 
-    __slots__ = ("work", "result")
+    __slots__ = ("result", "work")
 
     def __init__(self, work: Callable[[Connection, dt.datetime], Any]):
         self.work = work

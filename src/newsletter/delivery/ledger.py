@@ -10,6 +10,7 @@ exactly the messages that were in flight.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -295,10 +296,9 @@ class HotWrites:
             raise
 
     def _roll_back(self) -> None:
-        try:
+        # A broken connection cannot roll back: the error that got us here says why.
+        with contextlib.suppress(self._driver_error):
             self._driver.rollback()
-        except self._driver_error:
-            pass  # the connection is broken: the error that got us here says why
 
     def mark_sending(self, ids: list[int], worker: int, at) -> None:
         if not ids:
