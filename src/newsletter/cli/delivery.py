@@ -37,6 +37,11 @@ from .table import format_table
     help="Send to this address only, the subject marked [TEST]; nothing is recorded.",
 )
 @click.option("--connections", type=click.IntRange(1, 64), help="Connections to the server.")
+@click.option(
+    "--processes",
+    type=click.IntRange(1, 64),
+    help="Worker processes sharing the connections (default: one per core).",
+)
 @click.option("--rate", type=click.IntRange(0), help="Messages a minute at most (0: no limit).")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask; needed without a terminal.")
 @click.option("--cancel", is_flag=True, help="Cancel what is still to send of ISSUE.")
@@ -74,7 +79,9 @@ def send(project: Project, issue: str | None, languages: tuple[str, ...], **opti
     click.echo(plan)
     _confirm(options["yes"])
     rendered = Renderer(config).render(found, chosen)
-    run = delivery.options_for(config, options["connections"], options["rate"])
+    run = delivery.options_for(
+        config, options["connections"], options["rate"], options["processes"]
+    )
     stop = threading.Event()
     progress = SendProgress(to_send)
     with _stopping_on_signals(stop):

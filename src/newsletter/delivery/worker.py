@@ -46,6 +46,7 @@ class Edition:
 @dataclass
 class Options:
     connections: int = 4
+    processes: int = 1  # worker processes sharing the connections (at most one each)
     rate_per_minute: int = 0  # 0: no limit
     messages_per_connection: int = 0  # 0: no limit
     reconnect_for: float = 300  # seconds to keep trying a server that stopped answering
