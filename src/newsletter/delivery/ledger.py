@@ -276,16 +276,37 @@ class HotWrites:
             "message_id = COALESCE({p}, message_id), next_attempt_at = {p}, "
             "attempts = attempts + {p}, updated_at = {p} WHERE id = {p}"
         ).replace("{p}", p)
+        # PostgreSQL: a group's outcomes and marks in one statement, the outcomes as arrays
+        # (one statement to plan and run, not one per outcome). Its two updates must not
+        # touch the same row (which one wins is not defined): a message refused before its
+        # data has its mark and its outcome in one group, and _group_values leaves out
+        # that mark, as the claimed state in the mark's condition does when run in turn.
+        self._group = (
+            "WITH outcome AS (UPDATE deliveries AS d SET state = o.state, "
+            "reply_code = o.reply_code, reply = o.reply, "
+            "message_id = COALESCE(o.message_id, d.message_id), "
+            "next_attempt_at = o.next_attempt_at, attempts = d.attempts + o.attempted, "
+            "updated_at = %(at)s FROM unnest(%(ids)s::integer[], %(states)s::varchar[], "
+            "%(codes)s::integer[], %(replies)s::text[], %(message_ids)s::text[], "
+            "%(next)s::timestamptz[], %(attempted)s::integer[]) "
+            "AS o(id, state, reply_code, reply, message_id, next_attempt_at, attempted) "
+            "WHERE d.id = o.id) "
+            f"UPDATE deliveries SET state = '{SENDING}', updated_at = %(at)s "
+            f"WHERE id = ANY(%(marks)s::integer[]) AND worker_id = %(worker)s "
+            f"AND state = '{CLAIMED}'"
+        )
 
     def commit_hot(self, outcomes: list[Outcome], marks: list[int], worker: int, at) -> None:
         """Outcomes, then marks, in a transaction of their own, begun and committed here
         (the caller's SQLAlchemy connection must not be in one)."""
         driver = self._driver
         try:
-            if not self.postgresql:
-                driver.execute("BEGIN IMMEDIATE")  # psycopg begins by itself
-            self.record(outcomes, at)
-            self.mark_sending(marks, worker, at)
+            if self.postgresql:  # psycopg begins by itself
+                driver.execute(self._group, self._group_values(outcomes, marks, worker, at))
+            else:
+                driver.execute("BEGIN IMMEDIATE")
+                self.record(outcomes, at)
+                self.mark_sending(marks, worker, at)
             driver.commit()
         except BaseException as exc:
             self._roll_back()
@@ -294,6 +315,23 @@ class HotWrites:
                     self._record, None, exc, self._driver_error
                 ) from None
             raise
+
+    def _group_values(self, outcomes: list[Outcome], marks: list[int], worker: int, at) -> dict:
+        decided = {o.delivery_id for o in outcomes}
+        return {
+            "at": self._time(at),
+            "ids": [o.delivery_id for o in outcomes],
+            "states": [o.state for o in outcomes],
+            "codes": [o.reply_code for o in outcomes],
+            "replies": [o.reply for o in outcomes],
+            "message_ids": [o.message_id for o in outcomes],
+            "next": [
+                self._time(o.next_attempt_at) if o.next_attempt_at else None for o in outcomes
+            ],
+            "attempted": [int(o.attempted) for o in outcomes],
+            "marks": [mark for mark in marks if mark not in decided],
+            "worker": worker,
+        }
 
     def _roll_back(self) -> None:
         # A broken connection cannot roll back: the error that got us here says why.
