@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import os
 import pickle
 import signal
@@ -51,18 +52,25 @@ def run_processes(
 ) -> None:
     """`work` in as many processes as options.processes says (here when that is one)."""
     each = shares(options.connections, options.processes)
-    if len(each) == 1:
-        work(options, stop, progress)
-        return
-    before_fork()  # no database connection may be shared with a child
-    children: list[Child] = []
+    # What exists now (the rendered issue, the modules) lives as long as the send: kept out
+    # of the collector's rounds, which would otherwise walk it again and again, and in a
+    # forked child copy every page it touches.
+    gc.freeze()
     try:
-        for connections in each:
-            children.append(Child.start(work, replace(options, connections=connections)))
-        _watch(children, stop, progress)
+        if len(each) == 1:
+            work(options, stop, progress)
+            return
+        before_fork()  # no database connection may be shared with a child
+        children: list[Child] = []
+        try:
+            for connections in each:
+                children.append(Child.start(work, replace(options, connections=connections)))
+            _watch(children, stop, progress)
+        finally:
+            for child in children:
+                child.end()
     finally:
-        for child in children:
-            child.end()
+        gc.unfreeze()
 
 
 class Child:
