@@ -40,7 +40,7 @@ from .table import format_table
 @click.option(
     "--processes",
     type=click.IntRange(1, 64),
-    help="Worker processes sharing the connections (default: one per core).",
+    help="Worker processes sharing the connections (default: [delivery] processes, 1).",
 )
 @click.option("--rate", type=click.IntRange(0), help="Messages a minute at most (0: no limit).")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask; needed without a terminal.")

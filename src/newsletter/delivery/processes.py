@@ -1,11 +1,12 @@
-"""The connections of one send spread over several worker processes, one per core.
+"""The connections of one send spread over several worker processes (`processes`).
 
 Python runs one thread at a time in a process, and a message costs a few hundred µs of
-CPU (BENCHMARKS.md): one process keeps one core busy at most. So `send` forks worker
-processes, each with its share of the connections, its own database connection and its own
-row in the workers table, claiming rows as several `send` processes do (FOR UPDATE SKIP
-LOCKED on PostgreSQL; on SQLite each group commit takes the write lock in turn). The
-parent only watches: it passes on their progress, forwards a stop, and reports their errors.
+CPU (BENCHMARKS.md): one process keeps one core busy at most. With `processes` above one,
+`send` forks worker processes, each with its share of the connections, its own database
+connection and its own row in the workers table, claiming rows as several `send` processes
+do (FOR UPDATE SKIP LOCKED on PostgreSQL; on SQLite each group commit takes the write lock
+in turn). The parent only watches: it passes on their progress, forwards a stop, and
+reports their errors.
 
 A worker process dies with its parent (PR_SET_PDEATHSIG): a `send` killed with SIGKILL
 leaves none behind, and the next `send` finds their rows as it finds a killed process's.

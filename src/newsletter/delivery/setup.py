@@ -37,7 +37,7 @@ def options_for(
 ) -> Options:
     delivery = config.settings.delivery
     rate_per_minute = delivery.rate_per_minute if rate is None else rate
-    processes = processes or delivery.processes or os.cpu_count() or 1
+    processes = processes or delivery.processes or os.cpu_count() or 1  # 0: one per core
     return Options(
         connections=connections or delivery.connections,
         # A rate limit is kept by one process; such a send is not short of CPU.

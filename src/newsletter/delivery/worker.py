@@ -180,12 +180,11 @@ class Worker:
         """Hand one message over; False when the connection cannot be used again."""
         self.rate.wait(self.stop)
         message_id = self._message_id(edition, claimed)
-        data = edition.message.fill(self._recipient(edition, claimed), message_id)
+        envelope, data = self._message(edition, claimed, message_id)
         handed_over = self.journal.sending(claimed.id)  # waited for before the final dot
         keep = True
         try:
             name = f"{edition.issue}-{edition.language}-{claimed.id:06d}"
-            envelope = Envelope(self.sender, claimed.email)
             reply = connection.send(envelope, data, name, handed_over)
             outcome = policy.outcome(
                 claimed, reply, message_id, self.options.retry, edition.started, utcnow()
@@ -197,6 +196,14 @@ class Worker:
         self.journal.record(outcome)
         self.progress(outcome.state)
         return keep
+
+    def _message(
+        self, edition: Edition, claimed: ledger.Claimed, message_id: str
+    ) -> tuple[Envelope, bytes]:
+        """The one place where a recipient's envelope and final message bytes are made:
+        where a DKIM signature and a per-recipient envelope sender (VERP) belong."""
+        data = edition.message.fill(self._recipient(edition, claimed), message_id)
+        return Envelope(self.sender, claimed.email), data
 
     def _recipient(self, edition: Edition, claimed: ledger.Claimed) -> Recipient:
         who = Personal(claimed.subscriber_id or 0, edition.send_id)
