@@ -59,13 +59,18 @@ def run_processes(
     gc.freeze()
     try:
         if len(each) == 1:
-            work(options, stop, progress)
+            allowed = _pin(0)
+            try:
+                work(options, stop, progress)
+            finally:
+                _unpin(allowed)
             return
         before_fork()  # no database connection may be shared with a child
         children: list[Child] = []
         try:
-            for connections in each:
-                children.append(Child.start(work, replace(options, connections=connections)))
+            for index, connections in enumerate(each):
+                share = replace(options, connections=connections)
+                children.append(Child.start(work, share, index))
             _watch(children, stop, progress)
         finally:
             for child in children:
@@ -83,12 +88,13 @@ class Child:
         self.done = False  # it said it finished (or failed)
 
     @classmethod
-    def start(cls, work: Work, options: Options) -> Child:
+    def start(cls, work: Work, options: Options, index: int) -> Child:
         read, write = os.pipe()
         parent = os.getpid()
         pid = os.fork()
         if pid == 0:  # the child: never returns
             _keep_only(0, 1, 2, write)
+            _pin(index)
             _child(work, options, Pipe(write, readable=False), parent)
         os.close(write)
         return cls(pid, Pipe(read, writable=False))
@@ -106,6 +112,27 @@ class Child:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(self.pid, 0)
         self.pipe.close()
+
+
+def _pin(index: int) -> set[int] | None:
+    """Keep this process's threads (those it starts from now on) on one core, the index-th
+    it may use. Its connections take turns for Python's interpreter lock; spread over
+    cores, each turn is a hand-over between cores and a wake-up. Measured (BENCHMARKS.md):
+    one process pinned sent 2,744-2,806 messages/s at 331-343 µs of CPU each, against
+    1,679-1,971 at 509-591 µs unpinned, 4.8 context switches a message against 19. Returns
+    the cores it was allowed before, or None where this cannot be done."""
+    try:
+        allowed = os.sched_getaffinity(0)
+        os.sched_setaffinity(0, {sorted(allowed)[index % len(allowed)]})
+    except (AttributeError, OSError):  # not Linux, or not allowed
+        return None
+    return allowed
+
+
+def _unpin(allowed: set[int] | None) -> None:
+    if allowed is not None:
+        with contextlib.suppress(OSError):
+            os.sched_setaffinity(0, allowed)
 
 
 def _watch(children: list[Child], stop: threading.Event, progress: Progress) -> None:
