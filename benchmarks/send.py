@@ -1,17 +1,19 @@
 """Sending speed: `newsletter send` end to end against Postfix's smtp-source, in one run.
 
-    .venv/bin/python benchmarks/send.py [--databases sqlite,postgresql] [--connections 1,4,8]
-        [--recipients 10000,100000] [--million] [--record]
+    .venv/bin/python benchmarks/send.py [--databases sqlite,postgresql] [--connections 1,8]
+        [--processes 1,2] [--recipients 10000,100000] [--million]
 
 Each case: a copy of the sample project with N generated subscribers (80% English, 20%
-Japanese), the May 2013 issue sent with `newsletter send --yes --connections C` in a child
-process (the ledger, personalisation, the progress log all on) to Postfix's smtp-sink on
-127.0.0.1, timed from start to exit, with its peak memory. In the same run, smtp-source
-sends N messages of the English message's size over C connections to a fresh sink: the
-ceiling on this machine. `--million` adds 1,000,000 recipients on PostgreSQL with three
-`send` processes at once. Needs Debian's postfix package (see .ci/setup) for smtp-sink and
-smtp-source, and for PostgreSQL the server .ci/setup starts. --record writes the table into
-BENCHMARKS.md under `## Delivery`.
+Japanese), the May 2013 issue sent with `newsletter send --yes --connections C --processes P`
+in a child process (the ledger, personalisation, the progress log all on) to Postfix's
+smtp-sink on 127.0.0.1, timed from start to exit, with its CPU time (worker processes
+included) and peak memory. In the same run, smtp-source sends N messages (at most 100,000)
+of the English message's size over C connections to a fresh sink: the ceiling on this
+machine. The load average before each case is printed: the machine may be shared, so
+compare ratios and CPU a message, not rates across runs. `--million` adds 1,000,000
+recipients on PostgreSQL (8 connections, a worker process per core). Needs Debian's postfix
+package (see .ci/setup) for smtp-sink and smtp-source, and for PostgreSQL the server
+.ci/setup starts. Prints a Markdown table for BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import datetime as dt
 import json
 import os
 import platform
+import resource
 import shutil
 import socket
 import subprocess
@@ -138,42 +141,76 @@ def project_with(recipients: int, url: str, scratch: Path) -> tuple[Path, dict[s
     return project, environ
 
 
-def send(project: Path, environ: dict, port: int, connections: int, workers: int = 1) -> dict:
+def send(
+    project: Path, environ: dict, port: int, connections: int, processes: int, sends: int = 1
+) -> dict:
+    """`sends` send commands at once, each with `connections` over `processes` workers."""
     env = {**os.environ, **environ, "NEWSLETTER_SMTP_PORT": str(port)}
     env["PYTHONPATH"] = str(REPO / "src")
     command = [sys.executable, "-c", CHILD, "-p", str(project), "send", "2013-05", "--yes"]
-    command += ["--connections", str(connections)]
+    command += ["--connections", str(connections), "--processes", str(processes)]
+    cpu_before = _children_cpu()
     started = time.perf_counter()
-    processes = [
+    commands = [
         subprocess.Popen(
             command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
-        for _ in range(workers)
+        for _ in range(sends)
     ]
-    peaks = [0] * workers
-    watching = threading.Thread(target=_watch_peaks, args=(processes, peaks), daemon=True)
+    memory = Memory(commands)
+    watching = threading.Thread(target=memory.watch, daemon=True)
     watching.start()
-    for process in processes:
+    for process in commands:
         out, err = process.communicate()
         if process.returncode:
             raise RuntimeError(f"send failed: {err[-2000:]}")
     seconds = time.perf_counter() - started
+    cpu = _children_cpu() - cpu_before  # the senders' own (workers included), not the sink's
     watching.join()
-    return {"seconds": seconds, "peak_mb": max(peaks) / 1024, "last_report": out.strip()}
+    return {"seconds": seconds, "cpu": cpu, "memory": memory, "last_report": out}
 
 
-def _watch_peaks(processes: list[subprocess.Popen], peaks: list[int]) -> None:
-    """Each child's peak resident memory (VmHWM, KB), read from /proc while it runs: not
-    ru_maxrss, which counts the pages a child shares with this big process before exec."""
-    while any(process.poll() is None for process in processes):
-        for index, process in enumerate(processes):
-            try:
-                with open(f"/proc/{process.pid}/status") as status:
-                    line = next(line for line in status if line.startswith("VmHWM"))
-                peaks[index] = max(peaks[index], int(line.split()[1]))
-            except (OSError, StopIteration):
-                pass
-        time.sleep(0.1)
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+class Memory:
+    """Peak memory of the send commands and their worker processes, read from /proc while
+    they run: each process's own peak (VmHWM, which counts the pages a forked worker shares
+    with its parent in full), and the peak of the whole tree's proportional share (Pss: a
+    shared page counted once), the memory a machine really gives the send."""
+
+    def __init__(self, commands: list[subprocess.Popen]):
+        self.commands = commands
+        self.largest_kb = 0  # the largest VmHWM of one process
+        self.tree_kb = 0  # the largest sum of Pss over all of them at one moment
+
+    def watch(self) -> None:
+        while any(process.poll() is None for process in self.commands):
+            pids = [pid for process in self.commands for pid in _tree(process.pid)]
+            total = 0
+            for pid in pids:
+                self.largest_kb = max(self.largest_kb, _field(pid, "status", "VmHWM:"))
+                total += _field(pid, "smaps_rollup", "Pss:")
+            self.tree_kb = max(self.tree_kb, total)
+            time.sleep(0.1)
+
+
+def _tree(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as children:
+            return [pid, *(p for child in children.read().split() for p in _tree(int(child)))]
+    except OSError:
+        return []
+
+
+def _field(pid: int, name: str, key: str) -> int:
+    try:
+        with open(f"/proc/{pid}/{name}") as lines:
+            return next(int(line.split()[1]) for line in lines if line.startswith(key))
+    except (OSError, StopIteration):
+        return 0
 
 
 def message_file(scratch: Path) -> tuple[Path, int]:
@@ -206,26 +243,39 @@ def smtp_source(path: Path, messages: int, connections: int) -> float:
         return messages / (time.perf_counter() - started)
 
 
-def case(kind: str, recipients: int, connections: int, workers: int, scratch: Path, message: Path):
+def case(
+    kind: str,
+    recipients: int,
+    connections: int,
+    processes: int,
+    scratch: Path,
+    message: Path,
+    sends: int = 1,
+) -> dict:
     url, name = database(kind, scratch)
     try:
         project, environ = project_with(recipients, url, scratch)
+        load = os.getloadavg()[0]
         with Sink() as sink:
-            result = send(project, environ, sink.port, connections, workers)
+            result = send(project, environ, sink.port, connections, processes, sends)
     finally:
         drop(name)
         (scratch / "bench.db").unlink(missing_ok=True)
     ours = recipients / result["seconds"]
-    ceiling = smtp_source(message, min(recipients, 100_000), connections * workers)
+    ceiling = smtp_source(message, min(recipients, 100_000), connections * sends)
     row = {
         "database": kind,
         "recipients": recipients,
         "connections": connections,
-        "workers": workers,
+        "processes": processes,
+        "sends": sends,
         "messages_per_second": round(ours),
         "smtp_source_per_second": round(ceiling),
         "ratio": round(ours / ceiling, 2),
-        "peak_mb": round(result["peak_mb"]),
+        "cpu_us_per_message": round(result["cpu"] / recipients * 1e6),
+        "largest_process_mb": round(result["memory"].largest_kb / 1024),
+        "all_processes_mb": round(result["memory"].tree_kb / 1024),
+        "load_before": round(load, 1),
     }
     print(json.dumps(row), flush=True)
     return row
@@ -233,50 +283,34 @@ def case(kind: str, recipients: int, connections: int, workers: int, scratch: Pa
 
 def table(rows: list[dict], size: int) -> str:
     lines = [
-        "## Delivery",
-        "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, {platform.system()} {platform.release()}; "
-        f"measured {dt.date.today()}.",
-        "Command: `.venv/bin/python benchmarks/send.py --record` "
-        "(with `--million` for the last row).",
-        f"`newsletter send` of the May 2013 issue (both editions; the English message is "
-        f"{size / 1024:.0f} KB) end to end, in a child process, to Postfix's smtp-sink on "
-        "127.0.0.1, against smtp-source sending a message of the same size over the same number "
-        "of connections to a fresh sink in the same run. Peak memory is the sending process's.",
+        f"measured {dt.date.today()}; the English message is {size / 1024:.0f} KB.",
         "",
-        "| Database | Recipients | Connections | Processes | Messages/s | smtp-source/s | Ratio "
-        "| Peak MB |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| Database | Recipients | Connections | Worker processes | Messages/s | smtp-source/s "
+        "| Ratio | CPU µs a message | Peak MB, largest process | Peak MB, all (PSS) "
+        "| Load before |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
+        processes = f"{row['processes']}" + (f" x {row['sends']} sends" if row["sends"] > 1 else "")
         lines.append(
             f"| {row['database']} | {row['recipients']:,} | {row['connections']} | "
-            f"{row['workers']} | {row['messages_per_second']:,} | "
-            f"{row['smtp_source_per_second']:,} | {row['ratio']:.2f} | {row['peak_mb']} |"
+            f"{processes} | {row['messages_per_second']:,} | "
+            f"{row['smtp_source_per_second']:,} | {row['ratio']:.2f} | "
+            f"{row['cpu_us_per_message']} | {row['largest_process_mb']} | "
+            f"{row['all_processes_mb']} | {row['load_before']} |"
         )
     return "\n".join(lines) + "\n"
-
-
-def record(text: str) -> None:
-    path = REPO / "BENCHMARKS.md"
-    current = path.read_text(encoding="utf-8")
-    start = current.find("## Delivery")
-    if start == -1:
-        path.write_text(current.rstrip() + "\n\n" + text, encoding="utf-8")
-        return
-    end = current.find("\n## ", start + 1)
-    rest = current[end:] if end != -1 else ""
-    path.write_text(current[:start] + text + rest, encoding="utf-8")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--databases", default="sqlite,postgresql")
-    parser.add_argument("--connections", default="1,4,8")
+    parser.add_argument("--connections", default="1,8")
+    parser.add_argument("--processes", default=f"1,{os.cpu_count()}")
     parser.add_argument("--recipients", default="10000,100000")
     parser.add_argument("--million", action="store_true")
-    parser.add_argument("--record", action="store_true")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as folder:
@@ -285,13 +319,15 @@ def main() -> None:
         for recipients in map(int, args.recipients.split(",")):
             for kind in args.databases.split(","):
                 for connections in map(int, args.connections.split(",")):
-                    rows.append(case(kind, recipients, connections, 1, scratch, message))
+                    for processes in map(int, args.processes.split(",")):
+                        if processes <= connections:
+                            rows.append(
+                                case(kind, recipients, connections, processes, scratch, message)
+                            )
         if args.million:
-            rows.append(case("postgresql", 1_000_000, 8, 3, scratch, message))
-    text = table(rows, size)
-    print(text)
-    if args.record:
-        record(text)
+            cores = os.cpu_count() or 1
+            rows.append(case("postgresql", 1_000_000, 8, cores, scratch, message))
+    print(table(rows, size))
 
 
 if __name__ == "__main__":

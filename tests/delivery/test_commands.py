@@ -16,6 +16,7 @@ from newsletter import delivery
 from .conftest import add_subscribers
 
 SRC = Path(__file__).resolve().parents[2] / "src"
+SEND = ("send", "2013-05", "--yes", "--language", "en")
 
 
 def newsletter(project: Path, *args: str, environ: dict, **popen) -> subprocess.Popen:
@@ -152,15 +153,35 @@ def _wait_for(predicate, timeout=60.0):
         time.sleep(0.02)
 
 
+def _worker_pids(store) -> list[int]:
+    import sqlalchemy as sa
+
+    from newsletter.db import workers
+
+    with store.reading() as connection:
+        return list(connection.execute(sa.select(workers.c.pid)).scalars())
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie nobody has reaped."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def test_killed_mid_send_then_sent_again_nobody_twice(sample_project, store, environ, smtp_server):
     addresses = add_subscribers(store, 300)
     smtp_server.faults.delay = 0.01
+    # Two worker processes: they must die with the one killed.
     process = newsletter(
-        sample_project, "send", "2013-05", "-y", "--language", "en", environ=environ
+        sample_project, *SEND, "--processes", "2", "--connections", "4", environ=environ
     )
     _wait_for(lambda: len(smtp_server.recorder.messages) >= 60)
     process.send_signal(signal.SIGKILL)
     process.wait()
+    _wait_for(lambda: not any(_running(pid) for pid in _worker_pids(store)), timeout=10)
     before = sum(smtp_server.received().values())
     assert before < 300
     time.sleep(1.2)  # a dead process's send is stalled once its heartbeat is older than this
@@ -178,13 +199,14 @@ def test_killed_mid_send_then_sent_again_nobody_twice(sample_project, store, env
     assert status.counts["sent"] + status.counts["uncertain"] == 300
 
 
+@pytest.mark.parametrize("processes", ["1", "2"], ids=["one-process", "two-processes"])
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
-def test_a_stop_is_clean_and_send_continues(sample_project, store, environ, smtp_server, stop):
+def test_a_stop_is_clean_and_send_continues(
+    sample_project, store, environ, smtp_server, stop, processes
+):
     addresses = add_subscribers(store, 200)
     smtp_server.faults.delay = 0.01
-    process = newsletter(
-        sample_project, "send", "2013-05", "-y", "--language", "en", environ=environ
-    )
+    process = newsletter(sample_project, *SEND, "--processes", processes, environ=environ)
     _wait_for(lambda: len(smtp_server.recorder.messages) >= 30)
     process.send_signal(stop)
     _, err = process.communicate(timeout=60)
@@ -204,9 +226,8 @@ def test_a_stop_is_clean_and_send_continues(sample_project, store, environ, smtp
 def test_three_processes_share_one_send(sample_project, store, environ, smtp_server):
     addresses = add_subscribers(store, 600)
     smtp_server.faults.delay = 0.005
-    processes = [
-        newsletter(sample_project, "send", "2013-05", "--yes", "--language", "en", environ=environ)
-        for _ in range(3)
+    processes = [  # three `send` commands, one worker process each
+        newsletter(sample_project, *SEND, "--processes", "1", environ=environ) for _ in range(3)
     ]
     for process in processes:
         _, err = process.communicate(timeout=120)

@@ -26,7 +26,9 @@ def run_send(store, languages=None, **options):
         store,
         rendered,
         delivery.transport_for(config),
-        delivery.options_for(config, options.get("connections")),
+        delivery.options_for(
+            config, options.get("connections"), processes=options.get("processes")
+        ),
         options.get("stop") or threading.Event(),
         lambda state: done.append(state) if state else None,
         options.get("retry_uncertain", False),

@@ -37,6 +37,11 @@ from .table import format_table
     help="Send to this address only, the subject marked [TEST]; nothing is recorded.",
 )
 @click.option("--connections", type=click.IntRange(1, 64), help="Connections to the server.")
+@click.option(
+    "--processes",
+    type=click.IntRange(1, 64),
+    help="Worker processes sharing the connections (default: [delivery] processes, 1).",
+)
 @click.option("--rate", type=click.IntRange(0), help="Messages a minute at most (0: no limit).")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask; needed without a terminal.")
 @click.option("--cancel", is_flag=True, help="Cancel what is still to send of ISSUE.")
@@ -71,7 +76,9 @@ def send(project: Project, issue: str | None, languages: tuple[str, ...], **opti
     plan, to_send = _plan(store, found, chosen, transport)
     click.echo(plan)
     _confirm(options["yes"])
-    run = delivery.options_for(config, options["connections"], options["rate"])
+    run = delivery.options_for(
+        config, options["connections"], options["rate"], options["processes"]
+    )
     stop = threading.Event()
     progress = SendProgress(to_send)
     with stopping_on_signals(stop):

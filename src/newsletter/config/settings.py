@@ -111,6 +111,7 @@ class DeliverySettings(Section):
     backend: Literal["outbox", "smtp"] = "outbox"
     outbox: str = "outbox"  # folder for .eml files when backend = "outbox"
     connections: int = Field(default=4, ge=1, le=64)  # to the server, each in its own thread
+    processes: int = Field(default=1, ge=0, le=64)  # sharing the connections; 0: one per core
     messages_per_connection: int = Field(default=1000, ge=0)  # then reconnect; 0: never
     rate_per_minute: int = Field(default=0, ge=0)  # messages a minute at most; 0: no limit
     attempts: int = Field(default=5, ge=1)  # tries of a message the server defers (4xx)

@@ -1,19 +1,27 @@
-"""One thread writes the ledger for all connections of a process, committing in groups.
+"""The ledger writes of one worker process, committed in groups by the connections themselves.
 
-Before each message's data goes out, its connection asks for `sending` to be committed and
-waits: that is what keeps the uncertain window to the messages in flight. The wait is
-short because the writer commits whatever has queued up meanwhile in one transaction: the
-other connections' marks, outcomes (which nobody waits for), claims and the heartbeat. So
-the ledger costs a commit per round of connections, not one per message.
+Before each message's final dot, its connection needs `sending` committed: that is what keeps
+the uncertain window to the messages in flight. Asking costs nothing (the mark joins the next
+group); the message's data then travels, and only then does the connection wait for the
+group. The first connection to wait while nobody is writing writes the group itself, in one
+transaction with whatever else has queued up meanwhile: the other connections' marks,
+outcomes (which nobody waits for), claims and the heartbeat. So the ledger costs a commit per
+round of connections, and a message costs no hand-over to another thread: measured, each
+hand-over between threads cost more than the writes themselves (BENCHMARKS.md).
+
+A group whose only writes are marks and outcomes goes straight to the database driver; the
+rest (claims, the heartbeat, a stop) through SQLAlchemy.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import queue
+import fcntl
+import os
 import threading
+import time
 from collections.abc import Callable
-from concurrent.futures import Future
 from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
@@ -29,134 +37,194 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+class _Call:
+    """Work for the next group's transaction, and its result once written."""
+
+    __slots__ = ("result", "work")
+
+    def __init__(self, work: Callable[[Connection, dt.datetime], Any]):
+        self.work = work
+        self.result: Any = None
+
+
 class Journal:
     """The ledger writer of one worker process."""
 
     def __init__(self, engine: Engine, worker_id: int, send_ids: list[int], shown: str):
-        self.engine = engine
         self.worker_id = worker_id
         self.send_ids = send_ids
         self.shown = shown
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="ledger", daemon=True)
+        self._lock = threading.Lock()
+        # Waiters of odd and even groups apart: a finished group wakes only its own.
+        self._waiting = (threading.Condition(self._lock), threading.Condition(self._lock))
+        self._marks: list[int] = []
+        self._outcomes: list[ledger.Outcome] = []
+        self._calls: list[_Call] = []
+        self._writing = False  # a connection is writing a group
+        self._written = 0  # groups committed so far; the next one is _written + 1 (or + 2)
         self._failed: BaseException | None = None
         self._last_beat = 0.0
-        self._thread.start()
+        self._last_group = time.monotonic()
+        with database_errors(f"the ledger in {shown}"):
+            # BEGIN IMMEDIATE on SQLite: the writer takes the write lock up front.
+            self._connection = writing(engine.connect())
+            self._writes = ledger.HotWrites(self._connection)
+        self._turn = _sqlite_turn(engine)
+        self._stopped = threading.Event()
+        self._beat = threading.Thread(target=self._beating, name="heartbeat", daemon=True)
+        self._beat.start()
 
-    # What the workers ask for --------------------------------------------------------------
+    # What the connections ask for ------------------------------------------------------------
 
-    def sending(self, delivery_id: int) -> Future:
-        """Commit that this message is being handed over; the future is done once it is
-        durable. Until then the message's data may travel, but not its final dot."""
-        return self._ask("sending", delivery_id)
+    def sending(self, delivery_id: int) -> Callable[[], None]:
+        """Queue the mark that this message is being handed over. Returns the wait: call it
+        before the final dot; it returns once the mark is durable."""
+        with self._lock:
+            self._check()
+            self._marks.append(delivery_id)
+            group = self._next_group()
+        return lambda: self._wait(group)
 
     def record(self, outcome: ledger.Outcome) -> None:
         """Queue an outcome; it is committed with the next group."""
-        self._put("outcome", outcome, None)
+        with self._lock:
+            self._check()
+            self._outcomes.append(outcome)
 
     def claim(self, send_id: int, limit: int) -> list[ledger.Claimed]:
-        return self._ask("claim", (send_id, limit)).result()
+        return self.call(
+            lambda connection, now: ledger.claim(connection, send_id, self.worker_id, limit, now)
+        )
 
     def call(self, work: Callable[[Connection, dt.datetime], Any]) -> Any:
-        """Run `work(connection, now)` in the writer's next transaction."""
-        return self._ask("call", work).result()
+        """Run `work(connection, now)` in the next group's transaction; its result."""
+        call = _Call(work)
+        with self._lock:
+            self._check()
+            self._calls.append(call)
+            group = self._next_group()
+        self._wait(group)
+        return call.result
 
     def close(self) -> None:
         """Commit what is queued, give back unsent claims, mark this worker stopped."""
-        if self._thread.is_alive():
-            done = self._ask("stop", None)
-            self._thread.join()
-            done.result()
-
-    # The writer thread ------------------------------------------------------------------------
-
-    def _ask(self, kind: str, payload: Any) -> Future:
-        future: Future = Future()
-        self._put(kind, payload, future)
-        return future
-
-    def _put(self, kind: str, payload: Any, future: Future | None) -> None:
-        if self._failed is not None:
-            raise self._failed
-        self._queue.put((kind, payload, future))
-        if self._failed is not None or not self._thread.is_alive():  # it stopped meanwhile
-            self._fail_queued(self._failed or RuntimeError("the ledger writer stopped"))
-
-    def _run(self) -> None:
+        self._stopped.set()
+        self._beat.join()
         try:
-            with database_errors(f"the ledger in {self.shown}"):
-                # BEGIN IMMEDIATE on SQLite: the writer takes the write lock up front.
-                self._connection = writing(self.engine.connect())
-                self._writes = ledger.HotWrites(self._connection)
-        except BaseException as exc:
-            self._failed = exc
-            self._fail_queued(exc)
-            return
-        try:
-            self._loop()
+            if self._failed is None:
+                self.call(self._stop)
         finally:
             self._connection.close()
+            self._turn.close()
 
-    def _loop(self) -> None:
-        stopping = False
-        while not stopping:
-            try:
-                batch = [self._queue.get(timeout=HEARTBEAT_SECONDS)]
-            except queue.Empty:
-                batch = []
-            while True:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            stopping = any(kind == "stop" for kind, _, _ in batch)
-            try:
-                results = self._write(batch, stopping)
-            except BaseException as exc:  # every waiting worker must hear of it
-                self._failed = exc
-                for _, _, future in batch:
-                    if future is not None:
-                        future.set_exception(exc)
-                self._fail_queued(exc)
-                return
-            for (_, _, future), result in zip(batch, results, strict=True):
-                if future is not None:
-                    future.set_result(result)
+    # Groups ------------------------------------------------------------------------------------
 
-    def _write(self, batch: list, stopping: bool) -> list:
+    def _next_group(self) -> int:
+        """The group that will take what is queued now: the one being written has taken
+        its share already."""
+        return self._written + (2 if self._writing else 1)
+
+    def _check(self) -> None:
+        if self._failed is not None:
+            raise self._failed
+
+    def _wait(self, group: int) -> None:
+        with self._lock:
+            while self._written < group:
+                self._check()  # a failed group is never counted as written
+                if not self._writing:
+                    self._write_group()  # returns with the lock held again
+                else:
+                    self._waiting[group % 2].wait()
+
+    def _write_group(self) -> None:
+        """Called with the lock held: take what is queued and commit it without the lock."""
+        marks, outcomes, calls = self._marks, self._outcomes, self._calls
+        self._marks, self._outcomes, self._calls = [], [], []
+        self._writing = True
+        self._lock.release()
+        try:
+            with self._turn:
+                self._commit(marks, outcomes, calls)
+        except BaseException as exc:  # every waiting connection must hear of it
+            failed: BaseException | None = exc
+        else:
+            failed = None
+        finally:
+            self._lock.acquire()
+        self._writing = False
+        self._last_group = time.monotonic()
+        if failed is not None:
+            self._failed = failed
+            for waiting in self._waiting:
+                waiting.notify_all()
+            return
+        self._written += 1
+        self._waiting[self._written % 2].notify_all()
+        if self._marks or self._calls:  # someone may be waiting to write the next group
+            self._waiting[(self._written + 1) % 2].notify()
+
+    def _commit(self, marks: list[int], outcomes: list, calls: list[_Call]) -> None:
         now = utcnow()
-        results: list = []
-        connection = self._connection  # one for the writer's life: no checkout per group
-        with database_errors(f"the ledger in {self.shown}"), connection.begin():
-            marks = [payload for kind, payload, _ in batch if kind == "sending"]
-            outcomes = [payload for kind, payload, _ in batch if kind == "outcome"]
-            # Outcomes first: a row's outcome and its connection's next mark share a group.
-            self._writes.record(connection, outcomes, now)
-            if marks:
-                self._writes.mark_sending(connection, marks, self.worker_id, now)
-            for kind, payload, _ in batch:
-                results.append(self._one(connection, kind, payload, now))
-            if stopping:
-                ledger.release(connection, self.worker_id, now)
-                ledger.stop_worker(connection, self.worker_id, now)
-            elif now.timestamp() - self._last_beat >= HEARTBEAT_SECONDS:
-                ledger.heartbeat(connection, self.worker_id, self.send_ids, now)
-                self._last_beat = now.timestamp()
-        return results
-
-    def _one(self, connection: Connection, kind: str, payload: Any, now: dt.datetime) -> Any:
-        if kind == "claim":
-            send_id, limit = payload
-            return ledger.claim(connection, send_id, self.worker_id, limit, now)
-        if kind == "call":
-            return payload(connection, now)
-        return None
-
-    def _fail_queued(self, exc: BaseException) -> None:
-        while True:
-            try:
-                _, _, future = self._queue.get_nowait()
-            except queue.Empty:
+        beat = now.timestamp() - self._last_beat >= HEARTBEAT_SECONDS
+        with database_errors(f"the ledger in {self.shown}"):
+            if not calls and not beat:
+                self._writes.commit_hot(outcomes, marks, self.worker_id, now)
                 return
-            if future is not None:
-                future.set_exception(exc)
+            connection = self._connection
+            with connection.begin():
+                # Outcomes first: a row's outcome and its connection's next mark share a group.
+                self._writes.record(outcomes, now)
+                self._writes.mark_sending(marks, self.worker_id, now)
+                for call in calls:
+                    call.result = call.work(connection, now)
+                if beat:
+                    ledger.heartbeat(connection, self.worker_id, self.send_ids, now)
+                    self._last_beat = now.timestamp()
+
+    def _stop(self, connection: Connection, now: dt.datetime) -> None:
+        ledger.release(connection, self.worker_id, now)
+        ledger.stop_worker(connection, self.worker_id, now)
+
+    def _beating(self) -> None:
+        """A heartbeat while no connection writes (a slow server, waiting for retries)."""
+        while not self._stopped.wait(HEARTBEAT_SECONDS / 2):
+            if time.monotonic() - self._last_group >= HEARTBEAT_SECONDS:
+                try:
+                    self.call(lambda connection, now: None)
+                except BaseException:  # the connections hear of it at their next write
+                    return
+
+
+class _SqliteTurn:
+    """The worker processes of a send on SQLite write one at a time, waiting in the kernel
+    (flock on the database file) rather than in SQLite's busy handler, which sleeps 1 ms,
+    then 2, then 5... while the other process's group commit takes a few hundred µs. flock
+    and SQLite's own (POSIX) locks are apart on Linux: readers are not held up."""
+
+    def __init__(self, path: str):
+        self._fd = os.open(path, os.O_RDONLY)
+
+    def __enter__(self) -> None:
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+
+    def __exit__(self, *exc) -> None:
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        os.close(self._fd)
+
+
+class _NoTurn(contextlib.nullcontext):
+    def close(self) -> None:
+        pass
+
+
+def _sqlite_turn(engine: Engine) -> _SqliteTurn | _NoTurn:
+    path = engine.url.database
+    if engine.dialect.name != "sqlite" or not path or path == ":memory:":
+        return _NoTurn()
+    try:
+        return _SqliteTurn(path)
+    except OSError:  # then SQLite's busy handler alone
+        return _NoTurn()

@@ -36,6 +36,7 @@ from newsletter.subscribers import Change, Store, deliverable_query
 
 from . import ledger
 from .journal import Journal, utcnow
+from .processes import run_processes
 from .tokens import Personal, Signer, personal_recipient
 from .transports import Envelope, Reply, Transport, TransportUnavailable
 from .worker import Edition, Options, Progress, Worker
@@ -99,7 +100,6 @@ def send_issue(
         stale = now - dt.timedelta(seconds=config.settings.delivery.stalled_after)
         dead = ledger.dead_workers(connection, stale, socket.gethostname(), _alive)
         recovered, uncertain = ledger.recover(connection, dead, now)
-        worker_id = ledger.register_worker(connection, socket.gethostname(), os.getpid(), now)
         created = {row.id: row.created_at for row in _sends(connection, send_ids)}
     editions = [
         Edition(
@@ -112,11 +112,22 @@ def send_issue(
         )
         for language, send_id, _ in started
     ]
-    journal = Journal(store.engine, worker_id, send_ids, store.shown)
-    try:
-        Worker(config, journal, transport, editions, options, stop, progress).run()
-    finally:
-        journal.close()
+
+    def work(options: Options, stop: threading.Event, progress: Progress) -> None:
+        """One worker: its row in the workers table, its journal, its connections."""
+        if os.getpid() != parent:  # a forked worker process: its own database connections
+            store.engine.dispose(close=False)
+        with store.transaction() as connection:
+            host, pid = socket.gethostname(), os.getpid()
+            worker_id = ledger.register_worker(connection, host, pid, utcnow())
+        journal = Journal(store.engine, worker_id, send_ids, store.shown)
+        try:
+            Worker(config, journal, transport, editions, options, stop, progress).run()
+        finally:
+            journal.close()
+
+    parent = os.getpid()
+    run_processes(work, options, stop, progress, before_fork=store.engine.dispose)
     with store.transaction() as connection:
         _mark_finished(connection, send_ids, utcnow())
     bounced = disable_bounced(store, send_ids)
@@ -164,7 +175,12 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:  # another user's process: alive
         return True
-    return True
+    # A killed worker process nobody has reaped yet (a zombie) answers, but is dead.
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            return stat.read().rpartition(")")[2].split()[0] != "Z"
+    except (OSError, IndexError):  # no /proc (not Linux)
+        return True
 
 
 def _sends(connection, send_ids: list[int]):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 from newsletter.config import Config
 
@@ -28,11 +29,20 @@ def transport_for(config: Config) -> Transport:
     return SmtpTransport(server)
 
 
-def options_for(config: Config, connections: int | None = None, rate: int | None = None) -> Options:
+def options_for(
+    config: Config,
+    connections: int | None = None,
+    rate: int | None = None,
+    processes: int | None = None,
+) -> Options:
     delivery = config.settings.delivery
+    rate_per_minute = delivery.rate_per_minute if rate is None else rate
+    processes = processes or delivery.processes or os.cpu_count() or 1  # 0: one per core
     return Options(
         connections=connections or delivery.connections,
-        rate_per_minute=delivery.rate_per_minute if rate is None else rate,
+        # A rate limit is kept by one process; such a send is not short of CPU.
+        processes=1 if rate_per_minute else processes,
+        rate_per_minute=rate_per_minute,
         messages_per_connection=delivery.messages_per_connection,
         retry=RetryPolicy(
             delivery.attempts, delivery.retry_after, dt.timedelta(hours=delivery.retry_for_hours)

@@ -46,6 +46,7 @@ class Edition:
 @dataclass
 class Options:
     connections: int = 4
+    processes: int = 1  # worker processes sharing the connections (at most one each)
     rate_per_minute: int = 0  # 0: no limit
     messages_per_connection: int = 0  # 0: no limit
     reconnect_for: float = 300  # seconds to keep trying a server that stopped answering
@@ -179,17 +180,12 @@ class Worker:
         """Hand one message over; False when the connection cannot be used again."""
         self.rate.wait(self.stop)
         message_id = self._message_id(edition, claimed)
-        data, return_path = self.outgoing.finish(
-            edition.message.fill(self._recipient(edition, claimed), message_id),
-            edition.send_id,
-            claimed.subscriber_id or 0,
-        )
-        handed_over = self.journal.sending(claimed.id)
+        envelope, data = self._message(edition, claimed, message_id)
+        handed_over = self.journal.sending(claimed.id)  # waited for before the final dot
         keep = True
         try:
             name = f"{edition.issue}-{edition.language}-{claimed.id:06d}"
-            envelope = Envelope(return_path, claimed.email)
-            reply = connection.send(envelope, data, name, handed_over.result)
+            reply = connection.send(envelope, data, name, handed_over)
             outcome = policy.outcome(
                 claimed, reply, message_id, self.options.retry, edition.started, utcnow()
             )
@@ -200,6 +196,18 @@ class Worker:
         self.journal.record(outcome)
         self.progress(outcome.state)
         return keep
+
+    def _message(
+        self, edition: Edition, claimed: ledger.Claimed, message_id: str
+    ) -> tuple[Envelope, bytes]:
+        """The one place where a recipient's envelope and final message bytes are made:
+        where a DKIM signature and a per-recipient envelope sender (VERP) belong."""
+        data, return_path = self.outgoing.finish(
+            edition.message.fill(self._recipient(edition, claimed), message_id),
+            edition.send_id,
+            claimed.subscriber_id or 0,
+        )
+        return Envelope(return_path, claimed.email), data
 
     def _recipient(self, edition: Edition, claimed: ledger.Claimed) -> Recipient:
         who = Personal(claimed.subscriber_id or 0, edition.send_id)

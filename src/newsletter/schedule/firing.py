@@ -54,7 +54,8 @@ def _send(context: jobs.Context, plan: Plan) -> None:
             issue,
             list(config.languages),
             delivery.transport_for(config),
-            delivery.options_for(config),
+            # One process: forking this one, which has the scheduler's threads, is unsafe.
+            delivery.options_for(config, processes=1),
             context.stop,
             lambda _state: None,
         )
