@@ -104,13 +104,13 @@ def test_reports_in_an_imap_mailbox_are_processed_once_and_flagged(store, imap_p
 def test_a_wrong_password_or_mailbox_is_said_in_words(store, imap_port):
     source = f"imap://{USER}@127.0.0.1:{imap_port}/Bounces"
     with pytest.raises(
-        NewsletterError, match=r"^cannot read imap://demouser@127\.0\.0\.1/Bounces: "
+        NewsletterError, match=rf"^cannot read imap://demouser@127\.0\.0\.1:{imap_port}/Bounces: "
     ):
         process_bounces(store, source, "tester", "wrong")
     with pytest.raises(NewsletterError) as refused:
         process_bounces(store, source.replace("Bounces", "Nowhere"), "tester", PASSWORD)
     assert str(refused.value) == (
-        "cannot read imap://demouser@127.0.0.1/Nowhere: there is no mailbox 'Nowhere'"
+        f"cannot read imap://demouser@127.0.0.1:{imap_port}/Nowhere: there is no mailbox 'Nowhere'"
     )
 
 
@@ -131,5 +131,5 @@ def test_starttls_is_used_and_the_certificate_verified(store, starttls_imap, mon
     with pytest.raises(NewsletterError) as untrusted:
         process_bounces(store, source, "tester", PASSWORD)
     assert str(untrusted.value).startswith(
-        "cannot read imap://demouser@127.0.0.1/Bounces: [SSL: CERTIFICATE_VERIFY_FAILED]"
+        f"cannot read imap://demouser@127.0.0.1:{port}/Bounces: [SSL: CERTIFICATE_VERIFY_FAILED]"
     )

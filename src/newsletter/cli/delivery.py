@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import signal
 import sys
 import threading
@@ -98,8 +99,6 @@ def send(project: Project, issue: str | None, languages: tuple[str, ...], **opti
 
 def _preflight(project: Project, issue, force: bool) -> None:
     """`newsletter check` before anything is sent: its errors stop the send unless --force."""
-    import os
-
     from newsletter.deliverability import check_issue
 
     from .check import show_report

@@ -101,7 +101,10 @@ class ImapMailbox(Mailbox):
 
     def __init__(self, url: str, password: str):
         parts = urlsplit(url)
-        self.name = f"{parts.scheme}://{parts.username or ''}@{parts.hostname}{parts.path}"
+        # The mailbox as given, less any password written into it (the port stays: a message
+        # naming another port than the one tried would mislead).
+        user = f"{parts.username}@" if parts.username else ""
+        self.name = f"{parts.scheme}://{user}{parts.netloc.rpartition('@')[2]}{parts.path}"
         host, user = parts.hostname or "", unquote(parts.username or "")
         folder = unquote(parts.path.lstrip("/")) or "INBOX"
         if not host or not user:
