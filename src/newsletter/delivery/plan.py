@@ -1,16 +1,20 @@
 """Sending a ready issue as `newsletter send` and the scheduler both do: refuse a draft,
 render the editions, send them through the ledger; the report's lines in words; and short
-notes (the editors' reminder) handed to the transport without the ledger."""
+notes (the editors' reminder, a subscription's confirmation) handed to the transport
+without the ledger."""
 
 from __future__ import annotations
 
 import hashlib
 import threading
 from collections.abc import Iterable
+from email.message import EmailMessage
 
+from newsletter.config import Config
 from newsletter.core import NewsletterError
 from newsletter.db import DEFERRED, FAILED, OPEN_STATES, SENT, SKIPPED, UNCERTAIN
 from newsletter.issues import Issue
+from newsletter.mail import Outgoing
 from newsletter.render import RenderedIssue, Renderer
 from newsletter.subscribers import Store
 
@@ -78,15 +82,21 @@ def open_messages(report: SendReport) -> int:
 
 
 def send_note(
-    transport: Transport, sender: str, recipients: Iterable[str], message: bytes, name: str
+    config: Config,
+    transport: Transport,
+    recipients: Iterable[str],
+    message: EmailMessage,
+    name: str,
 ) -> list[tuple[str, Reply]]:
-    """A message for a few people (the editors) through the transport, outside the ledger:
-    each recipient with the server's reply."""
+    """A message for a few people through the transport, outside the ledger, signed (DKIM)
+    and with a return path as every message is: each recipient with the server's reply.
+    `message` is made with an SMTP policy (CRLF line ends)."""
+    data, sender = Outgoing(config).finish(message.as_bytes(), 0, 0)
     replies = []
     connection = transport.connect()
     try:
         for recipient in recipients:
-            reply = connection.send(Envelope(sender, recipient), message, name, lambda: None)
+            reply = connection.send(Envelope(sender, recipient), data, name, lambda: None)
             replies.append((recipient, reply))
     finally:
         connection.close()

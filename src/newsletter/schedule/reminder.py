@@ -47,9 +47,7 @@ def send_reminder(store: Store, now: dt.datetime | None = None) -> list[tuple[st
     message = reminder_message(config, store, now or dt.datetime.now(dt.UTC))
     transport = delivery.transport_for(config)
     try:
-        return delivery.send_note(
-            transport, config.settings.sender.address, editors, message.as_bytes(), "reminder"
-        )
+        return delivery.send_note(config, transport, editors, message, "reminder")
     except delivery.TransportUnavailable as exc:
         raise NewsletterError(str(exc)) from None
 

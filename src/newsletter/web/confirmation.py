@@ -13,7 +13,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from newsletter.config import Config
-from newsletter.delivery import Envelope, Reply, TransportUnavailable, transport_for
+from newsletter.delivery import Reply, TransportUnavailable, send_note, transport_for
 from newsletter.mail import sender_domain
 
 
@@ -52,19 +52,13 @@ def confirmation_message(
 def send_confirmation(config: Config, message: EmailMessage) -> Reply:
     """Hand the message to the configured backend; NotSent when it does not take it."""
     recipient = message["To"].addresses[0].addr_spec
-    envelope = Envelope(config.settings.sender.address, recipient)
-    data = message.as_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    name = f"confirm-{dt.datetime.now(dt.UTC):%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
     try:
-        connection = transport_for(config).connect()
+        ((_, reply),) = send_note(config, transport_for(config), [recipient], message, name)
     except TransportUnavailable as exc:
         raise NotSent(str(exc)) from None
-    try:
-        name = f"confirm-{dt.datetime.now(dt.UTC):%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
-        reply = connection.send(envelope, data, name, lambda: None)
     except Exception as exc:  # the line broke: ConnectionLost, or the socket's own error
         raise NotSent(f"{type(exc).__name__}: {exc}") from None
-    finally:
-        connection.close()
     if not reply.accepted:
         raise NotSent(str(reply))
     return reply
