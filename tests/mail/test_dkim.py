@@ -4,6 +4,7 @@ From, breaks the signature."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import dkim
@@ -18,10 +19,11 @@ from newsletter.mail import (
     DkimSigner,
     PreparedMessage,
     Recipient,
+    body_hash,
     generate_key,
     signer_for,
 )
-from newsletter.render import Renderer
+from newsletter.render import PLACEHOLDERS, Renderer
 from tests.conftest import REPO
 
 DOMAIN, SELECTOR = "newsletter.example.org", "news2027"
@@ -166,3 +168,48 @@ def test_a_message_to_an_internationalised_address_verifies(key):
     assert "rené@exämple.ca".encode() in message  # SMTPUTF8: the address as UTF-8
     signed = DkimSigner(DOMAIN, SELECTOR, key.private_pem).sign(message)
     assert verifies(signed, txt(key))
+
+
+@pytest.fixture(scope="module")
+def greeting_editions():
+    """Both editions with the reader's name in the text and the HTML, as a theme may put it."""
+    config = load_config(REPO, {})
+    rendered = Renderer(config).render(find_issue(config, "2013-05"))
+    name = PLACEHOLDERS["name"]
+    return config, [
+        dataclasses.replace(
+            edition,
+            text=f"Dear {name},\n\n{edition.text}",
+            email_html=edition.email_html.replace("<body", f"<p>Dear {name},</p><body", 1),
+        )
+        for edition in rendered.editions.values()
+    ]
+
+
+@pytest.mark.parametrize(
+    "name", ["Jane Doe", "Ann  Double", "Tab\tName", " Leading", "Trailing ", "日本  太郎", ""]
+)
+def test_the_body_hash_of_a_filled_message_is_the_relaxed_one_whatever_the_name(
+    greeting_editions, name, key
+):
+    """Delivery's messages hash a body from pieces canonicalised once per edition; a name
+    whose white space canonicalisation changes takes the whole body's way."""
+    config, editions = greeting_editions
+    signer = DkimSigner(DOMAIN, SELECTOR, key.private_pem)
+    for edition in editions:
+        prepared = PreparedMessage.from_edition(edition, config)
+        filled = prepared.fill_parts(Recipient("r@example.org", name, "https://x/u/a"), "<1@x>")
+        assert filled.relaxed_body_hash() == body_hash(filled.body)
+        signed = signer.sign_parts(filled.head, filled.body, filled.relaxed_body_hash())
+        assert signed.endswith(bytes(filled))
+        assert verifies(signed, txt(key)), (edition.language, name)
+
+
+def test_a_plain_name_takes_the_short_way_and_white_space_the_whole_body(greeting_editions):
+    config, editions = greeting_editions
+    for edition in editions:
+        prepared = PreparedMessage.from_edition(edition, config)
+        for name, short in [("Jane Doe", True), ("Ann  Double", False), ("Tab\tName", False)]:
+            recipient = Recipient("r@example.org", name, "https://x/u/a")
+            filled = prepared.fill_parts(recipient, "<1@x>")
+            assert (filled.canonical is not None) is short, (edition.language, name)

@@ -14,7 +14,7 @@ from newsletter.config import Config
 from newsletter.core import NewsletterError
 from newsletter.db import DEFERRED, FAILED, OPEN_STATES, SENT, SKIPPED, UNCERTAIN
 from newsletter.issues import Issue
-from newsletter.mail import Outgoing
+from newsletter.mail import Filled, Outgoing
 from newsletter.render import RenderedIssue, Renderer
 from newsletter.subscribers import Store
 
@@ -91,7 +91,7 @@ def send_note(
     """A message for a few people through the transport, outside the ledger, signed (DKIM)
     and with a return path as every message is: each recipient with the server's reply.
     `message` is made with an SMTP policy (CRLF line ends)."""
-    data, sender = Outgoing(config).finish(message.as_bytes(), 0, 0)
+    data, sender = Outgoing(config).finish(Filled.of(message.as_bytes()), 0, 0)
     replies = []
     connection = transport.connect()
     try:

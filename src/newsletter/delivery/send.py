@@ -151,7 +151,7 @@ def send_test(
             message = PreparedMessage.from_edition(edition, config, subject_prefix=TEST_SUBJECT)
             for address in addresses:
                 recipient = personal_recipient(config, signer, NOBODY, address)
-                data, sender = outgoing.finish(message.fill(recipient, message_id), 0, 0)
+                data, sender = outgoing.finish(message.fill_parts(recipient, message_id), 0, 0)
                 envelope, name = Envelope(sender, address), f"test-{language}"
                 reply = connection.send(envelope, data, name, lambda: None)  # no ledger
                 replies.append((language, address, reply))

@@ -203,7 +203,7 @@ class Worker:
         """The one place where a recipient's envelope and final message bytes are made:
         where a DKIM signature and a per-recipient envelope sender (VERP) belong."""
         data, return_path = self.outgoing.finish(
-            edition.message.fill(self._recipient(edition, claimed), message_id),
+            edition.message.fill_parts(self._recipient(edition, claimed), message_id),
             edition.send_id,
             claimed.subscriber_id or 0,
         )

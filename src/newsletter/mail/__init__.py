@@ -24,7 +24,7 @@ from .message import (
     sender_domain,
 )
 from .outgoing import Outgoing
-from .prepared import PreparedMessage, to_field
+from .prepared import Filled, PreparedMessage, to_field
 from .verp import read_return_path, return_address, return_path
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "RSA",
     "DkimKeyError",
     "DkimSigner",
+    "Filled",
     "KeyPair",
     "Outgoing",
     "PreparedMessage",

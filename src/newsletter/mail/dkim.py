@@ -15,6 +15,7 @@ measures both. Ed25519 (RFC 8463) is far cheaper; RSA-2048 is what every receive
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import re
 import time
@@ -117,8 +118,15 @@ class DkimSigner:
     def sign(self, message: bytes, now: int | None = None) -> bytes:
         """`message` (CRLF line ends) with a DKIM-Signature field in front."""
         head, _, body = message.partition(b"\r\n\r\n")
+        return self.sign_parts(head + b"\r\n", body, now=now)
+
+    def sign_parts(
+        self, head: bytes, body: bytes, bh: str | None = None, now: int | None = None
+    ) -> bytes:
+        """The message of these header fields (each ending CRLF) and body, signed; `bh`,
+        the body's hash where the caller knows it."""
         fields: dict[bytes, list[bytes]] = {}
-        for field in _FIELD.split(head):
+        for field in _FIELD.split(head.removesuffix(b"\r\n")):
             fields.setdefault(field.split(b":", 1)[0].strip().lower(), []).append(field)
         names, canonical = [], []
         for name in SIGNED:
@@ -128,16 +136,18 @@ class DkimSigner:
                 canonical.append(_relaxed_field(field))
             if name in OVERSIGNED and found:
                 names.append(name)  # no further instance: hashes nothing, forbids one
+        bh = bh or body_hash(body)
         head_value = (
             f"v=1; a={self.algorithm}-sha256; c=relaxed/relaxed; d={self.domain};\r\n"
             f" s={self.selector}; t={int(time.time() if now is None else now)};\r\n"
             f" h={':'.join(names)};\r\n"
-            f" bh={body_hash(body)};\r\n b="
+            f" bh={bh};\r\n b="
         ).encode("ascii")
         canonical.append(_relaxed_field(b"DKIM-Signature: " + head_value).removesuffix(b"\r\n"))
         signature = base64.b64encode(self._sign(b"".join(canonical))).decode("ascii")
         folded = "\r\n ".join(signature[i : i + 72] for i in range(0, len(signature), 72))
-        return b"DKIM-Signature: " + head_value + folded.encode("ascii") + b"\r\n" + message
+        field = b"DKIM-Signature: " + head_value + folded.encode("ascii") + b"\r\n"
+        return b"".join((field, head, b"\r\n", body))
 
     def _sign(self, data: bytes) -> bytes:
         if self.algorithm == ED25519:  # RFC 8463: Ed25519 over the SHA-256 of the data
@@ -147,22 +157,66 @@ class DkimSigner:
 
 def body_hash(body: bytes) -> str:
     """bh=: SHA-256 of the body canonicalised "relaxed" (RFC 6376 3.4.4)."""
+    return _digest(relaxed_end(relaxed_lines(body)))
+
+
+def relaxed_lines(data: bytes) -> bytes:
+    """Relaxed canonicalisation within lines: runs of white space one space, none at a line's
+    end. (A body's end is `relaxed_end`'s.)"""
     # bytes.replace, which runs at memory speed, rather than a regular expression, which
     # tries every position of a 40 KB body (0.6 ms a message: the signature's whole cost).
     # Each replacement only where needed: a search costs far less than a copy.
-    if b"\t" in body:
-        body = body.replace(b"\t", b" ")
-    while b"  " in body:  # each pass halves the runs of spaces; a body has few
-        body = body.replace(b"  ", b" ")
-    if b" \r\n" in body:
-        body = body.replace(b" \r\n", b"\r\n")
+    if b"\t" in data:
+        data = data.replace(b"\t", b" ")
+    while b"  " in data:  # each pass halves the runs of spaces; a body has few
+        data = data.replace(b"  ", b" ")
+    if b" \r\n" in data:
+        data = data.replace(b" \r\n", b"\r\n")
+    return data
+
+
+def relaxed_end(body: bytes) -> bytes:
+    """A body's end canonicalised: no empty lines, one CRLF (an empty body stays empty)."""
     body = body.rstrip(b"\r\n")
-    canonical = body.removesuffix(b" ") + b"\r\n" if body else b""
+    return body.removesuffix(b" ") + b"\r\n" if body else b""
+
+
+def relaxed_leaves_alone(piece: bytes) -> bool:
+    """Relaxed canonicalisation within lines changes nothing in this piece, whatever stands
+    beside it: no tab, no run of spaces, no space before a line end, and at either end
+    nothing that could meet its neighbour's (a space, half a CRLF)."""
+    return not (
+        b"\t" in piece
+        or b"  " in piece
+        or b" \r\n" in piece
+        or piece.startswith((b" ", b"\n"))
+        or piece.endswith((b" ", b"\r"))
+    )
+
+
+class PrefixedBodyHash:
+    """The body hash of bodies that begin with the same canonical bytes, hashed once."""
+
+    def __init__(self, prefix: bytes):
+        self._state = hashlib.sha256(prefix)
+
+    def of(self, rest: list[bytes]) -> str:
+        """bh= of the body whose canonical form is the prefix, then `rest`."""
+        state = self._state.copy()
+        for piece in rest:
+            state.update(piece)
+        return base64.b64encode(state.digest()).decode("ascii")
+
+
+def _digest(canonical: bytes) -> str:
     return base64.b64encode(hashlib.sha256(canonical).digest()).decode("ascii")
 
 
+@functools.lru_cache(maxsize=64)
 def _relaxed_field(field: bytes) -> bytes:
-    """A header field canonicalised "relaxed" (RFC 6376 3.4.2), with its CRLF."""
+    """A header field canonicalised "relaxed" (RFC 6376 3.4.2), with its CRLF. Kept for
+    the fields every message of an edition shares (From, Subject, List-Id...): a third of
+    what signing a message cost besides the signature itself."""
     name, _, value = field.partition(b":")
     value = _WSP.sub(b" ", _FOLD.sub(b"", value)).strip(b" ")
     return name.strip().lower() + b":" + value + b"\r\n"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from newsletter.config import Config
 
 from .dkim import DkimSigner, signer_for
+from .prepared import Filled
 from .verp import return_path
 
 
@@ -19,8 +20,10 @@ class Outgoing:
         self.config = config
         self.signer: DkimSigner | None = signer_for(config)
 
-    def finish(self, message: bytes, send_id: int, subscriber_id: int) -> tuple[bytes, str]:
+    def finish(self, message: Filled, send_id: int, subscriber_id: int) -> tuple[bytes, str]:
         """(the bytes to hand over, the envelope sender) for one recipient's message."""
-        if self.signer is not None:
-            message = self.signer.sign(message)
-        return message, return_path(self.config, send_id, subscriber_id)
+        if self.signer is None:
+            data = bytes(message)
+        else:
+            data = self.signer.sign_parts(message.head, message.body, message.relaxed_body_hash())
+        return data, return_path(self.config, send_id, subscriber_id)

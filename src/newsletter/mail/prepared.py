@@ -13,6 +13,12 @@ needs no re-encoding of the static text:
   start at; a recipient costs encoding the value with at most two bytes of its neighbours.
 tests/mail/test_prepared.py checks that a filled message parses (email.policy.strict) to
 the same headers and bodies as build_message gives the same recipient.
+
+DKIM signs each message, over its body canonicalised "relaxed", which scans the whole body
+for runs of white space four times. Here the static pieces are canonicalised once, and the
+hash of the first one, most of the text part, is kept; a recipient's filled slots are checked
+alone (a few bytes) and, where canonicalisation leaves them alone, a message's body hash
+costs hashing the rest (`Filled.relaxed_body_hash`).
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from email.utils import format_datetime
 from newsletter.config import Config
 from newsletter.render import PLACEHOLDERS, RenderedEdition
 
+from .dkim import PrefixedBodyHash, body_hash, relaxed_end, relaxed_leaves_alone, relaxed_lines
 from .message import Recipient, build_message, list_unsubscribe
 
 SLOT_HEADERS = ("To", "Date", "Message-ID", "List-Unsubscribe")
@@ -48,14 +55,42 @@ SAMPLE = Recipient(
 Values = dict[str, str]
 
 
+@dataclass(frozen=True)
+class Filled:
+    """A recipient's message: its header fields (each with its CRLF) and its body."""
+
+    head: bytes
+    body: bytes
+    # Where the body's canonical form is known in pieces: the hash of its first, the rest.
+    canonical: tuple[PrefixedBodyHash, list[bytes]] | None = None
+
+    @classmethod
+    def of(cls, message: bytes) -> Filled:
+        """A message made otherwise (CRLF line ends)."""
+        head, _, body = message.partition(b"\r\n\r\n")
+        return cls(head + b"\r\n", body)
+
+    def __bytes__(self) -> bytes:
+        return self.head + b"\r\n" + self.body
+
+    def relaxed_body_hash(self) -> str:
+        """DKIM's bh= of this body (relaxed)."""
+        if self.canonical is None:
+            return body_hash(self.body)
+        prefix, rest = self.canonical
+        return prefix.of(rest)
+
+
 class PreparedMessage:
     """The bytes of one edition's message, with slots; `fill` gives a recipient's."""
 
-    def __init__(self, chunks: list, config: Config):
-        self.chunks = chunks
+    def __init__(self, head: list, body: list, config: Config):
+        self.head, self.body = _merged(head), _merged(body)
         self.config = config
         self._zone = zoneinfo.ZoneInfo(config.timezone)
         self._date: tuple[int, str] = (0, "")
+        self._canonical = _canonical_pieces(self.body)
+        self._prefix = PrefixedBodyHash(self._canonical[0]) if self._canonical else None
 
     @classmethod
     def from_edition(
@@ -63,24 +98,24 @@ class PreparedMessage:
     ) -> PreparedMessage:
         message = build_message(edition, config, SAMPLE, subject_prefix=subject_prefix)
         head = message.as_bytes(policy=message.policy).partition(b"\r\n\r\n")[0]
-        chunks: list = []
+        fields: list = []
         for field in _FIELD.split(head):
             name = field.split(b":", 1)[0].decode("ascii")
-            chunks.append(name if name in SLOT_HEADERS else field + b"\r\n")
+            fields.append(name if name in SLOT_HEADERS else field + b"\r\n")
         boundary = message.get_boundary().encode("ascii")
-        chunks.append(b"\r\n")
+        body: list = []
         for part, text in zip(
             message.iter_parts(), (edition.text, edition.email_html), strict=True
         ):
             part_head = part.as_bytes(policy=message.policy).partition(b"\r\n\r\n")[0]
-            chunks.append(b"--" + boundary + b"\r\n" + part_head + b"\r\n\r\n")
+            body.append(b"--" + boundary + b"\r\n" + part_head + b"\r\n\r\n")
             escape = part.get_content_subtype() == "html"
             if part["Content-Transfer-Encoding"] == "base64":
-                chunks.append(Base64Body(text, escape))
+                body.append(Base64Body(text, escape))
             else:
-                chunks.extend(_quoted_printable_chunks(text, escape))
-        chunks.append(b"--" + boundary + b"--\r\n")
-        return cls(_merged(chunks), config)
+                body.extend(_quoted_printable_chunks(text, escape))
+        body.append(b"--" + boundary + b"--\r\n")
+        return cls(fields, body, config)
 
     def date(self, now: dt.datetime | None = None) -> str:
         """The Date header's value, formatted once a second."""
@@ -92,6 +127,10 @@ class PreparedMessage:
 
     def fill(self, recipient: Recipient, message_id: str, date: str | None = None) -> bytes:
         """The recipient's message: CRLF line ends, no line over 998 octets."""
+        return bytes(self.fill_parts(recipient, message_id, date))
+
+    def fill_parts(self, recipient: Recipient, message_id: str, date: str | None = None) -> Filled:
+        """The recipient's message as header fields and body, for a signer."""
         values = recipient.values()
         headers = {
             "To": to_field(recipient.name, recipient.email),
@@ -99,14 +138,43 @@ class PreparedMessage:
             "Message-ID": b"Message-ID: " + message_id.encode("ascii") + b"\r\n",
             "List-Unsubscribe": _list_unsubscribe_field(self.config, recipient.unsubscribe_url),
         }
-        return b"".join(
-            chunk
-            if type(chunk) is bytes
-            else headers[chunk]
-            if type(chunk) is str
-            else chunk.fill(values)
-            for chunk in self.chunks
-        )
+        head = b"".join(chunk if type(chunk) is bytes else headers[chunk] for chunk in self.head)
+        pieces = [chunk if type(chunk) is bytes else chunk.fill(values) for chunk in self.body]
+        return Filled(head, b"".join(pieces), self._canonical_of(pieces))
+
+    def _canonical_of(self, pieces: list[bytes]) -> tuple[PrefixedBodyHash, list[bytes]] | None:
+        """The canonical pieces after the first, when each filled slot needs no change (a
+        base64 body is letters and CRLFs: nothing to change)."""
+        if self._canonical is None:
+            return None
+        rest = []
+        for chunk, piece, canonical in zip(self.body, pieces, self._canonical, strict=True):
+            if canonical is None:  # a slot
+                if type(chunk) is not Base64Body and not relaxed_leaves_alone(piece):
+                    return None
+                canonical = piece
+            rest.append(canonical)
+        return self._prefix, rest[1:]
+
+
+def _canonical_pieces(body: list) -> list[bytes | None] | None:
+    """Each static piece of the body canonicalised (relaxed), the last with the body's end;
+    None in a slot's place. None when the pieces cannot be canonicalised apart: a static
+    piece that could meet a slot's white space or half its CRLF, or ends in empty lines."""
+    statics = [chunk for chunk in body if type(chunk) is bytes]
+    edges_safe = all(
+        not chunk.startswith((b" ", b"\t", b"\n")) and not chunk.endswith((b" ", b"\t", b"\r"))
+        for chunk in statics
+    )
+    if not edges_safe or type(body[0]) is not bytes or type(body[-1]) is not bytes:
+        return None
+    last = relaxed_lines(body[-1])
+    if last.rstrip(b"\r\n") == b"":
+        return None
+    canonical: list[bytes | None] = [
+        relaxed_lines(chunk) if type(chunk) is bytes else None for chunk in body[:-1]
+    ]
+    return [*canonical, relaxed_end(last)]
 
 
 def to_field(name: str, address: str) -> bytes:
