@@ -244,13 +244,13 @@ def _take(connection: Connection, send_id: int, worker_id: int, limit: int, at, 
 
 def _no_longer_subscribed(connection: Connection, claimed: list[Claimed]) -> list[Claimed]:
     ids = [c.subscriber_id for c in claimed if c.subscriber_id is not None]
-    active = set(
-        connection.execute(
-            sa.select(subscribers.c.id).where(
-                subscribers.c.id.in_(ids), subscribers.c.status == ACTIVE
-            )
-        ).scalars()
+    # The status is compared here, not in the query: with it there, SQLite searched the
+    # (status, language) index, every active subscriber at each claim (11 ms at 100,000),
+    # rather than look up the few ids by the primary key.
+    rows = connection.execute(
+        sa.select(subscribers.c.id, subscribers.c.status).where(subscribers.c.id.in_(ids))
     )
+    active = {row.id for row in rows if row.status == ACTIVE}
     return [c for c in claimed if c.subscriber_id not in active]
 
 
