@@ -124,3 +124,26 @@ def test_list_unsubscribe_offers_the_address_where_one_is_configured(editions, m
     assert header == (
         "<https://n.example.org/unsubscribe/abc>, <mailto:leave@example.org?subject=unsubscribe>"
     )
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_no_line_starts_with_a_dot_so_smtp_need_not_stuff_any(editions, language):
+    """The theme's CSS has lines starting with a dot, and long links full of dots are wrapped
+    by quoted-printable so that some lines would: each is written =2E instead."""
+    config, rendered = editions
+    edition = rendered[language]
+    assert "\n." in edition.email_html
+    prepared = PreparedMessage.from_edition(edition, config)
+    rng = random.Random(11)
+    for number in range(200):
+        link = "https://n.example.org/u/" + "".join(
+            rng.choice("a.b.") for _ in range(rng.randrange(0, 300))
+        )
+        recipient = Recipient(f"p{number}@example.org", ".Reader", link, link + "/p")
+        message_id = f"<{number}@example.org>"
+        filled = prepared.fill_parts(recipient, message_id, prepared.date(DATE))
+        lines = bytes(filled).split(b"\r\n")
+        assert filled.dot_free and not any(line.startswith(b".") for line in lines), link
+        assert max(map(len, filled.body.split(b"\r\n"))) <= 76  # quoted-printable's limit
+        expected = build_message(edition, config, recipient, date=DATE, message_id=message_id)
+        assert seen(parsed(bytes(filled))) == seen(parsed(expected.as_bytes())), link

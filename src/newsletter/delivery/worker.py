@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from newsletter.config import Config
 from newsletter.db import DEFERRED, deliveries
-from newsletter.mail import Outgoing, PreparedMessage, Recipient, sender_domain
+from newsletter.mail import Filled, Outgoing, PreparedMessage, Recipient, sender_domain
 
 from . import ledger, policy
 from .journal import Journal, utcnow
@@ -180,12 +180,13 @@ class Worker:
         """Hand one message over; False when the connection cannot be used again."""
         self.rate.wait(self.stop)
         message_id = self._message_id(edition, claimed)
-        envelope, data = self._message(edition, claimed, message_id)
+        envelope, filled, data = self._message(edition, claimed, message_id)
         handed_over = self.journal.sending(claimed.id)  # waited for before the final dot
         keep = True
         try:
             name = f"{edition.issue}-{edition.language}-{claimed.id:06d}"
-            reply = connection.send(envelope, data, name, handed_over)
+            # The signature adds header lines only: dot-free stays dot-free.
+            reply = connection.send(envelope, data, name, handed_over, filled.dot_free)
             outcome = policy.outcome(
                 claimed, reply, message_id, self.options.retry, edition.started, utcnow()
             )
@@ -199,15 +200,14 @@ class Worker:
 
     def _message(
         self, edition: Edition, claimed: ledger.Claimed, message_id: str
-    ) -> tuple[Envelope, bytes]:
+    ) -> tuple[Envelope, Filled, bytes]:
         """The one place where a recipient's envelope and final message bytes are made:
         where a DKIM signature and a per-recipient envelope sender (VERP) belong."""
+        filled = edition.message.fill_parts(self._recipient(edition, claimed), message_id)
         data, return_path = self.outgoing.finish(
-            edition.message.fill_parts(self._recipient(edition, claimed), message_id),
-            edition.send_id,
-            claimed.subscriber_id or 0,
+            filled, edition.send_id, claimed.subscriber_id or 0
         )
-        return Envelope(return_path, claimed.email), data
+        return Envelope(return_path, claimed.email), filled, data
 
     def _recipient(self, edition: Edition, claimed: ledger.Claimed) -> Recipient:
         who = Personal(claimed.subscriber_id or 0, edition.send_id)

@@ -19,6 +19,11 @@ for runs of white space four times. Here the static pieces are canonicalised onc
 hash of the first one, most of the text part, is kept; a recipient's filled slots are checked
 alone (a few bytes) and, where canonicalisation leaves them alone, a message's body hash
 costs hashing the rest (`Filled.relaxed_body_hash`).
+
+No line of a prepared message starts with a dot (`Filled.dot_free`): quoted-printable writes
+a leading dot as `=2E` (RFC 2049 advises it), base64 has none, header lines start with a
+name or white space. So SMTP's transparency, a scan of every line of every message, has
+nothing to do, and the SMTP transport skips it.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ _NAME_OF = {token: name for name, token in PLACEHOLDERS.items()}
 _FIELD = re.compile(rb"\r\n(?![ \t])")  # between header fields (not inside a folded one)
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+( [A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
 BASE64_LINE = 57  # bytes per 76-character base64 line (RFC 2045)
+MAX_QP_LINE = 76  # characters, a soft line break's "=" included (RFC 2045)
 SAMPLE = Recipient(
     "slot@example.org",
     "Slot Name",
@@ -63,6 +69,7 @@ class Filled:
     body: bytes
     # Where the body's canonical form is known in pieces: the hash of its first, the rest.
     canonical: tuple[PrefixedBodyHash, list[bytes]] | None = None
+    dot_free: bool = False  # no line starts with a dot: so for every prepared message
 
     @classmethod
     def of(cls, message: bytes) -> Filled:
@@ -140,7 +147,7 @@ class PreparedMessage:
         }
         head = b"".join(chunk if type(chunk) is bytes else headers[chunk] for chunk in self.head)
         pieces = [chunk if type(chunk) is bytes else chunk.fill(values) for chunk in self.body]
-        return Filled(head, b"".join(pieces), self._canonical_of(pieces))
+        return Filled(head, b"".join(pieces), self._canonical_of(pieces), dot_free=True)
 
     def _canonical_of(self, pieces: list[bytes]) -> tuple[PrefixedBodyHash, list[bytes]] | None:
         """The canonical pieces after the first, when each filled slot needs no change (a
@@ -221,9 +228,29 @@ def _list_unsubscribe_field(config: Config, url: str) -> bytes:
 
 
 def _quoted_printable(text: str) -> bytes:
-    """Quoted-printable of a piece of text, its lines from column 0, CRLF line ends."""
+    """Quoted-printable of a piece of text, its lines from column 0, CRLF line ends, none
+    starting with a dot: that one written `=2E` and a soft line break, which keeps the
+    line within 76 characters."""
     data = text.replace("\r\n", "\n").encode("utf-8")
-    return binascii.b2a_qp(data, istext=True).replace(b"\n", b"\r\n")
+    encoded = _room_for_soft_break(binascii.b2a_qp(data, istext=True).replace(b"\n", b"\r\n"))
+    encoded = b"\n" + encoded
+    while b"\n." in encoded:  # a pass a dot: what follows the first may start with one
+        encoded = encoded.replace(b"\n.", b"\n=2E=\r\n")
+    return encoded[1:]
+
+
+def _room_for_soft_break(encoded: bytes) -> bytes:
+    """The last line made short enough for the "=" of the soft line break that follows a
+    piece beside a slot: quoted-printable lines are 76 characters at most (RFC 2045), and
+    b2a_qp may end a piece with a line of 76. Cut before the 76th, never inside an "=XX"
+    ("=" is not a hex digit: it always starts one)."""
+    start = encoded.rfind(b"\n") + 1
+    if len(encoded) - start < MAX_QP_LINE:
+        return encoded
+    cut = start + MAX_QP_LINE - 1
+    while b"=" in encoded[cut - 2 : cut]:
+        cut -= 1
+    return encoded[:cut] + b"=\r\n" + encoded[cut:]
 
 
 @dataclass(frozen=True)

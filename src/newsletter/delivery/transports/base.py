@@ -60,11 +60,18 @@ class TransportUnavailable(Exception):
 
 class Connection(Protocol):
     def send(
-        self, envelope: Envelope, message: bytes, name: str, before_end: Callable[[], None]
+        self,
+        envelope: Envelope,
+        message: bytes,
+        name: str,
+        before_end: Callable[[], None],
+        dot_free: bool = False,
     ) -> Reply:
         """Hand over one message (CRLF line ends), `name` being its ledger row. The server
         takes the message only at its end (SMTP's final dot): `before_end` is called just
-        before, and may raise to abandon it. ConnectionLost when the line breaks."""
+        before, and may raise to abandon it. ConnectionLost when the line breaks.
+        `dot_free`: the caller knows that no line starts with a dot (then SMTP's
+        transparency has nothing to change)."""
 
     def close(self) -> None: ...
 

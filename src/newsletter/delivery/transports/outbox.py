@@ -42,7 +42,12 @@ class OutboxConnection:
         self.folder = folder
 
     def send(
-        self, envelope: Envelope, message: bytes, name: str, before_end: Callable[[], None]
+        self,
+        envelope: Envelope,
+        message: bytes,
+        name: str,
+        before_end: Callable[[], None],
+        dot_free: bool = False,
     ) -> Reply:
         # 2013-05-en-000042-jane@example.org.eml: by issue, edition and ledger row.
         path = self.folder / f"{name}-{_safe(envelope.recipient)}.eml".lstrip("-")

@@ -59,7 +59,12 @@ class SmtpConnection:
         self.pipelining = self.smtp.has_extn("pipelining")
 
     def send(
-        self, envelope: Envelope, message: bytes, name: str, before_end: Callable[[], None]
+        self,
+        envelope: Envelope,
+        message: bytes,
+        name: str,
+        before_end: Callable[[], None],
+        dot_free: bool = False,
     ) -> Reply:
         options = []
         if envelope.needs_smtputf8:
@@ -79,7 +84,7 @@ class SmtpConnection:
             replies = self._commands(commands)
             refused = next((r for r in replies[:2] if not r.accepted), None)
             if refused is None and replies[2].code == 354:
-                return self._data(message, before_end)
+                return self._data(message if dot_free else _dot_stuffed(message), before_end)
             if replies[2].code == 354:  # a server that takes DATA after refusing RCPT
                 self._end_empty_data()
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
@@ -109,11 +114,12 @@ class SmtpConnection:
         self.smtp.send(b".\r\n")
         self.smtp.getreply()
 
-    def _data(self, message: bytes, before_end: Callable[[], None]) -> Reply:
-        # The data travels while the ledger commits the hand-over; the final dot, which
-        # makes the server take the message, waits for that commit.
+    def _data(self, data: bytes, before_end: Callable[[], None]) -> Reply:
+        """`data`: the message dot-stuffed. It travels while the ledger commits the
+        hand-over; the final dot, which makes the server take the message, waits for that
+        commit."""
         try:
-            self.smtp.sock.sendall(_dot_stuffed(message))
+            self.smtp.sock.sendall(data)
         except OSError as exc:
             raise ConnectionLost(_reason(exc), data_sent=False) from None
         try:
@@ -151,7 +157,9 @@ _LINE_STARTING_WITH_DOT = re.compile(rb"\n\.")
 def _dot_stuffed(message: bytes) -> bytes:
     """A line that starts with "." gets another one (RFC 5321 4.5.2). A compiled regular
     expression: on the 36 KB May 2013 message it took 14 µs where bytes.replace took 69 (a
-    two-byte pattern whose first byte is frequent is slow in bytes.replace on Python 3.11)."""
+    two-byte pattern whose first byte is frequent is slow in bytes.replace on Python 3.11);
+    under a send's load, 14% of the interpreter's time. Delivery's prepared messages say
+    when they need none (dot_free)."""
     stuffed = _LINE_STARTING_WITH_DOT.sub(b"\n..", message)
     return b"." + stuffed if stuffed.startswith(b".") else stuffed
 
