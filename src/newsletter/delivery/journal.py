@@ -29,6 +29,7 @@ from sqlalchemy.engine import Connection, Engine
 from newsletter.db import database_errors, writing
 
 from . import ledger
+from .hot_writes import HotWrites
 
 HEARTBEAT_SECONDS = 2.0
 
@@ -68,7 +69,7 @@ class Journal:
         with database_errors(f"the ledger in {shown}"):
             # BEGIN IMMEDIATE on SQLite: the writer takes the write lock up front.
             self._connection = writing(engine.connect())
-            self._writes = ledger.HotWrites(self._connection)
+            self._writes = HotWrites(self._connection)
         self._turn = _sqlite_turn(engine)
         self._stopped = threading.Event()
         self._beat = threading.Thread(target=self._beating, name="heartbeat", daemon=True)

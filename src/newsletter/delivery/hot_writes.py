@@ -1,0 +1,141 @@
+"""The two ledger writes made for every message (its `sending` mark and its outcome), as
+plain SQL on the database driver's own connection, in a group's transaction.
+
+The rest of the ledger's writes are in `ledger`, through SQLAlchemy; these are the hot path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from newsletter.db import CLAIMED, SENDING, deliveries
+
+from .ledger import Outcome
+
+
+class HotWrites:
+    """The two writes made for every message, as plain SQL on the database driver's own
+    connection: through SQLAlchemy's statement and transaction machinery each cost more than
+    the database's own work. Times go through the column type's own conversion, so they are
+    stored as Core stores them."""
+
+    def __init__(self, connection: Connection):
+        dialect = connection.dialect
+        self.postgresql = dialect.name == "postgresql"
+        self._driver = connection.connection.driver_connection
+        self._driver_error = dialect.loaded_dbapi.Error
+        self._time = deliveries.c.updated_at.type.bind_processor(dialect) or (lambda v: v)
+        p = "%s" if self.postgresql else "?"
+        self._mark = (
+            f"UPDATE deliveries SET state = '{SENDING}', updated_at = {p} WHERE id {{ids}} "
+            f"AND worker_id = {p} AND state = '{CLAIMED}'"
+        )
+        self._record = (
+            "UPDATE deliveries SET state = {p}, reply_code = {p}, reply = {p}, "
+            "message_id = COALESCE({p}, message_id), next_attempt_at = {p}, "
+            "attempts = attempts + {p}, updated_at = {p} WHERE id = {p}"
+        ).replace("{p}", p)
+        # PostgreSQL: a group's outcomes and marks in one statement, the outcomes as arrays
+        # (one statement to plan and run, not one per outcome). Its two updates must not
+        # touch the same row (which one wins is not defined): a message refused before its
+        # data has its mark and its outcome in one group, and _group_values leaves out
+        # that mark, as the claimed state in the mark's condition does when run in turn.
+        self._group = (
+            "WITH outcome AS (UPDATE deliveries AS d SET state = o.state, "
+            "reply_code = o.reply_code, reply = o.reply, "
+            "message_id = COALESCE(o.message_id, d.message_id), "
+            "next_attempt_at = o.next_attempt_at, attempts = d.attempts + o.attempted, "
+            "updated_at = %(at)s FROM unnest(%(ids)s::integer[], %(states)s::varchar[], "
+            "%(codes)s::integer[], %(replies)s::text[], %(message_ids)s::text[], "
+            "%(next)s::timestamptz[], %(attempted)s::integer[]) "
+            "AS o(id, state, reply_code, reply, message_id, next_attempt_at, attempted) "
+            "WHERE d.id = o.id) "
+            f"UPDATE deliveries SET state = '{SENDING}', updated_at = %(at)s "
+            f"WHERE id = ANY(%(marks)s::integer[]) AND worker_id = %(worker)s "
+            f"AND state = '{CLAIMED}'"
+        )
+
+    def commit_hot(self, outcomes: list[Outcome], marks: list[int], worker: int, at) -> None:
+        """Outcomes, then marks, in a transaction of their own, begun and committed here
+        (the caller's SQLAlchemy connection must not be in one)."""
+        driver = self._driver
+        try:
+            if self.postgresql:
+                self._commit_group(self._group_values(outcomes, marks, worker, at))
+            else:
+                driver.execute("BEGIN IMMEDIATE")
+                self.record(outcomes, at)
+                self.mark_sending(marks, worker, at)
+                driver.commit()
+        except BaseException as exc:
+            self._roll_back()
+            if isinstance(exc, self._driver_error):  # said as SQLAlchemy's errors are
+                raise sa.exc.DBAPIError.instance(
+                    self._record, None, exc, self._driver_error
+                ) from None
+            raise
+
+    def _commit_group(self, values: dict) -> None:
+        """The group's one statement, committed by the server as it runs (autocommit): one
+        round trip, where psycopg's BEGIN, the statement and COMMIT took three. Measured,
+        30,000 recipients over 8 connections: 1,590-1,668 -> 1,817-1,883 messages/s."""
+        driver = self._driver
+        driver.autocommit = True
+        try:
+            driver.execute(self._group, values)
+        finally:
+            with contextlib.suppress(self._driver_error):  # a broken connection says why
+                driver.autocommit = False
+
+    def _group_values(self, outcomes: list[Outcome], marks: list[int], worker: int, at) -> dict:
+        decided = {o.delivery_id for o in outcomes}
+        return {
+            "at": self._time(at),
+            "ids": [o.delivery_id for o in outcomes],
+            "states": [o.state for o in outcomes],
+            "codes": [o.reply_code for o in outcomes],
+            "replies": [o.reply for o in outcomes],
+            "message_ids": [o.message_id for o in outcomes],
+            "next": [
+                self._time(o.next_attempt_at) if o.next_attempt_at else None for o in outcomes
+            ],
+            "attempted": [int(o.attempted) for o in outcomes],
+            "marks": [mark for mark in marks if mark not in decided],
+            "worker": worker,
+        }
+
+    def _roll_back(self) -> None:
+        # A broken connection cannot roll back: the error that got us here says why.
+        with contextlib.suppress(self._driver_error):
+            self._driver.rollback()
+
+    def mark_sending(self, ids: list[int], worker: int, at) -> None:
+        if not ids:
+            return
+        if self.postgresql:
+            sql, values = self._mark.replace("{ids}", "= ANY(%s)"), [ids]
+        else:
+            sql, values = self._mark.replace("{ids}", f"IN ({', '.join('?' * len(ids))})"), ids
+        self._driver.cursor().execute(sql, (self._time(at), *values, worker))
+
+    def record(self, outcomes: list[Outcome], at) -> None:
+        if not outcomes:
+            return
+        when = self._time(at)
+        rows = [
+            (
+                o.state,
+                o.reply_code,
+                o.reply,
+                o.message_id,
+                self._time(o.next_attempt_at) if o.next_attempt_at else None,
+                int(o.attempted),
+                when,
+                o.delivery_id,
+            )
+            for o in outcomes
+        ]
+        self._driver.cursor().executemany(self._record, rows)
