@@ -150,6 +150,11 @@ def test_relative_links(page, target, link):
 def test_subscribe_link_defaults_under_base_url_and_can_be_set(sample_project):
     config = load_config(sample_project, {})
     assert urls.subscribe_url(config) == "https://newsletter.example.org/japan-st/subscribe/"
+    build_archive(config, sample_project / "site")
+    for page, language in (("index.html", "en"), ("ja/index.html", "ja")):
+        html = (sample_project / "site" / page).read_text()
+        form = f"https://newsletter.example.org/japan-st/subscribe/?lang={language}"
+        assert f'<a class="button" href="{form}">' in html, page  # the form in the page's language
     environ = {"NEWSLETTER_NEWSLETTER_SUBSCRIBE_URL": "https://forms.example.org/join"}
     build_archive(load_config(sample_project, environ), sample_project / "site")
     index = (sample_project / "site" / "index.html").read_text()

@@ -98,7 +98,7 @@ class SiteBuilder:
             "css": relative(path, "site.css"),
             "feed": relative(path, feed),
             "home": relative(path, urls.page_path(language, self.default)),
-            "subscribe_url": urls.subscribe_url(self.config),
+            "subscribe_url": urls.subscribe_url(self.config, language),
             "switch": [
                 {
                     "code": other,

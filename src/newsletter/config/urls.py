@@ -74,14 +74,16 @@ def image_url(config: Config, slug: str, file: str) -> str:
     return root(config) + images_path(slug) + file
 
 
-def subscribe_url(config: Config) -> str:
-    """The archive's Subscribe link: the configured form, else our own subscribe page."""
-    return config.settings.newsletter.subscribe_url or subscribe_page_url(config)
+def subscribe_url(config: Config, language: str | None = None) -> str:
+    """The archive's Subscribe link: the configured form, else our own subscribe page, in
+    `language` when given (a page of the Japanese archive leads to the Japanese form)."""
+    return config.settings.newsletter.subscribe_url or subscribe_page_url(config, language)
 
 
-def subscribe_page_url(config: Config) -> str:
-    """Our own subscribe page, served by `newsletter serve`."""
-    return root(config) + SUBSCRIBE
+def subscribe_page_url(config: Config, language: str | None = None) -> str:
+    """Our own subscribe page, served by `newsletter serve`, in `language` when given."""
+    page = root(config) + SUBSCRIBE
+    return f"{page}?lang={quote(language, safe='')}" if language else page
 
 
 def unsubscribe_url(config: Config, token: str) -> str:

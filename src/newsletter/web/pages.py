@@ -69,7 +69,7 @@ class Pages:
         return self.labels(language)[name].format(newsletter=newsletter, **values)
 
     def subscribe_link(self, language: str) -> dict[str, str]:
-        href = urls.subscribe_page_url(self.config) + f"?lang={language}"
+        href = urls.subscribe_page_url(self.config, language)
         return {"href": href, "text": self.labels(language)["subscribe_again"]}
 
     def render(
@@ -105,7 +105,7 @@ class Pages:
             "css": self.root_path + urls.PAGES_STYLE,
             "feed": urls.url_of(config, urls.feed_path(language, default)),
             "home": urls.archive_url(config, language),
-            "subscribe_url": urls.subscribe_page_url(config) + f"?lang={language}",
+            "subscribe_url": urls.subscribe_page_url(config, language),
             "languages": [(code, language_name(code)) for code in config.languages],
             "switch": [
                 {
