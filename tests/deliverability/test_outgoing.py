@@ -4,6 +4,9 @@ send and subscriber (VERP)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import threading
 from email import message_from_bytes
 
@@ -85,3 +88,13 @@ def test_a_forged_or_foreign_return_path_names_nobody(sample_project):
     assert read_return_path(config, "someone+b12-345-aaaaaaaaaa@newsletter.example.org") is None
     other_key = load_config(sample_project, {"NEWSLETTER_SECRET_KEY": "other"})
     assert read_return_path(other_key, made) is None
+
+
+def test_a_return_path_is_the_same_as_the_messages_already_sent_carry(sample_project):
+    """Bounces of earlier sends come back for weeks: the address must not change."""
+    config = load_config(sample_project, {"NEWSLETTER_SECRET_KEY": "k"})
+    key = b"newsletter.verp:k"
+    digest = hmac.new(key, b"12-345", hashlib.sha256).digest()
+    mac = base64.b32encode(digest).decode("ascii").lower()[:10]  # as it was first written
+    local, _, domain = config.settings.sender.address.rpartition("@")
+    assert return_path(config, 12, 345) == f"{local}+b12-345-{mac}@{domain}"
