@@ -183,15 +183,19 @@ def relaxed_end(body: bytes) -> bytes:
 
 def relaxed_leaves_alone(piece: bytes) -> bool:
     """Relaxed canonicalisation within lines changes nothing in this piece, whatever stands
-    beside it: no tab, no run of spaces, no space before a line end, and at either end
-    nothing that could meet its neighbour's (a space, half a CRLF)."""
-    return not (
-        b"\t" in piece
-        or b"  " in piece
-        or b" \r\n" in piece
-        or piece.startswith((b" ", b"\n"))
-        or piece.endswith((b" ", b"\r"))
+    beside it: no tab, no run of spaces, no space before a line end, and safe edges."""
+    return (
+        b"\t" not in piece
+        and b"  " not in piece
+        and b" \r\n" not in piece
+        and relaxed_edges_safe(piece)
     )
+
+
+def relaxed_edges_safe(piece: bytes) -> bool:
+    """Nothing at either end that could meet a neighbour's and be canonicalised with it
+    (white space, half a CRLF): so the piece can be canonicalised apart from them."""
+    return not (piece.startswith((b" ", b"\t", b"\n")) or piece.endswith((b" ", b"\t", b"\r")))
 
 
 class PrefixedBodyHash:

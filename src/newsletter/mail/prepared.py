@@ -33,7 +33,7 @@ import datetime as dt
 import html
 import re
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email import policy
 from email.headerregistry import Address
 from email.utils import format_datetime
@@ -41,7 +41,14 @@ from email.utils import format_datetime
 from newsletter.config import Config
 from newsletter.render import PLACEHOLDERS, RenderedEdition
 
-from .dkim import PrefixedBodyHash, body_hash, relaxed_end, relaxed_leaves_alone, relaxed_lines
+from .dkim import (
+    PrefixedBodyHash,
+    body_hash,
+    relaxed_edges_safe,
+    relaxed_end,
+    relaxed_leaves_alone,
+    relaxed_lines,
+)
 from .message import Recipient, build_message, list_unsubscribe
 
 SLOT_HEADERS = ("To", "Date", "Message-ID", "List-Unsubscribe")
@@ -67,9 +74,11 @@ class Filled:
 
     head: bytes
     body: bytes
-    # Where the body's canonical form is known in pieces: the hash of its first, the rest.
-    canonical: tuple[PrefixedBodyHash, list[bytes]] | None = None
     dot_free: bool = False  # no line starts with a dot: so for every prepared message
+    # The message it was filled from and the body's pieces, for a signer's body hash (kept,
+    # not hashed here: a send without DKIM never needs it).
+    prepared: PreparedMessage | None = field(default=None, repr=False)
+    pieces: list[bytes] = field(default_factory=list, repr=False)
 
     @classmethod
     def of(cls, message: bytes) -> Filled:
@@ -78,14 +87,12 @@ class Filled:
         return cls(head + b"\r\n", body)
 
     def __bytes__(self) -> bytes:
-        return self.head + b"\r\n" + self.body
+        return b"".join((self.head, b"\r\n", self.body))
 
     def relaxed_body_hash(self) -> str:
         """DKIM's bh= of this body (relaxed)."""
-        if self.canonical is None:
-            return body_hash(self.body)
-        prefix, rest = self.canonical
-        return prefix.of(rest)
+        known = self.prepared.body_hash_of(self.pieces) if self.prepared else None
+        return known or body_hash(self.body)
 
 
 class PreparedMessage:
@@ -106,9 +113,9 @@ class PreparedMessage:
         message = build_message(edition, config, SAMPLE, subject_prefix=subject_prefix)
         head = message.as_bytes(policy=message.policy).partition(b"\r\n\r\n")[0]
         fields: list = []
-        for field in _FIELD.split(head):
-            name = field.split(b":", 1)[0].decode("ascii")
-            fields.append(name if name in SLOT_HEADERS else field + b"\r\n")
+        for line in _FIELD.split(head):
+            name = line.split(b":", 1)[0].decode("ascii")
+            fields.append(name if name in SLOT_HEADERS else line + b"\r\n")
         boundary = message.get_boundary().encode("ascii")
         body: list = []
         for part, text in zip(
@@ -147,32 +154,30 @@ class PreparedMessage:
         }
         head = b"".join(chunk if type(chunk) is bytes else headers[chunk] for chunk in self.head)
         pieces = [chunk if type(chunk) is bytes else chunk.fill(values) for chunk in self.body]
-        return Filled(head, b"".join(pieces), self._canonical_of(pieces), dot_free=True)
+        return Filled(head, b"".join(pieces), dot_free=True, prepared=self, pieces=pieces)
 
-    def _canonical_of(self, pieces: list[bytes]) -> tuple[PrefixedBodyHash, list[bytes]] | None:
-        """The canonical pieces after the first, when each filled slot needs no change (a
-        base64 body is letters and CRLFs: nothing to change)."""
-        if self._canonical is None:
+    def body_hash_of(self, pieces: list[bytes]) -> str | None:
+        """The relaxed body hash of the body filled as `pieces`, from the static pieces'
+        canonical forms; None when a filled slot needs canonicalising (a base64 body is
+        letters and CRLFs: nothing to change) and the whole body must be."""
+        if self._canonical is None or self._prefix is None:
             return None
         rest = []
-        for chunk, piece, canonical in zip(self.body, pieces, self._canonical, strict=True):
+        after_first = zip(self.body[1:], pieces[1:], self._canonical[1:], strict=True)
+        for chunk, piece, canonical in after_first:
             if canonical is None:  # a slot
                 if type(chunk) is not Base64Body and not relaxed_leaves_alone(piece):
                     return None
                 canonical = piece
             rest.append(canonical)
-        return self._prefix, rest[1:]
+        return self._prefix.of(rest)
 
 
 def _canonical_pieces(body: list) -> list[bytes | None] | None:
     """Each static piece of the body canonicalised (relaxed), the last with the body's end;
     None in a slot's place. None when the pieces cannot be canonicalised apart: a static
     piece that could meet a slot's white space or half its CRLF, or ends in empty lines."""
-    statics = [chunk for chunk in body if type(chunk) is bytes]
-    edges_safe = all(
-        not chunk.startswith((b" ", b"\t", b"\n")) and not chunk.endswith((b" ", b"\t", b"\r"))
-        for chunk in statics
-    )
+    edges_safe = all(relaxed_edges_safe(chunk) for chunk in body if type(chunk) is bytes)
     if not edges_safe or type(body[0]) is not bytes or type(body[-1]) is not bytes:
         return None
     last = relaxed_lines(body[-1])
