@@ -3,7 +3,9 @@
 Each connection thread takes the next claimed recipient, fills the edition's prepared
 message, has the journal commit `sending`, hands the message over, and queues the outcome.
 Rows are claimed in small batches, a few per connection, so that a stop leaves few to give
-back and several processes share a send evenly. A stop (Ctrl-C, SIGTERM, an error) lets
+back and several processes share a send evenly; a claimer thread claims the next batch while
+the connections work through the last one (a claim made while they waited held every
+connection up: 28% of a send's time on PostgreSQL). A stop (Ctrl-C, SIGTERM, an error) lets
 each connection finish the message it is handing over; claimed rows go back to pending.
 """
 
@@ -87,18 +89,35 @@ class Worker:
         self.rate = RateLimit(options.rate_per_minute)
         self._queue: collections.deque[tuple[Edition, ledger.Claimed]] = collections.deque()
         self._lock = threading.Lock()
+        self._claimed = threading.Condition(self._lock)
+        # Enough per claim that claiming costs little; few enough that a stop gives back
+        # little and several processes share a send evenly.
+        self._claim_size = max(CLAIM_AT_LEAST, CLAIM_PER_CONNECTION * options.connections)
+        self._claim_wanted = threading.Event()
+        self._claiming = False  # the claimer is at work
+        self._drained = False  # its last claim found nothing due
+        self._finished = False
         self.error: BaseException | None = None
 
     def run(self) -> None:
+        claimer = threading.Thread(target=self._claim_ahead, name="claimer", daemon=True)
+        claimer.start()
         threads = [
             threading.Thread(target=self._connection_loop, name=f"connection-{n}", daemon=True)
             for n in range(self.options.connections)
         ]
         for thread in threads:
             thread.start()
-        for thread in threads:
-            while thread.is_alive():  # a timeout, so that the main thread takes signals
-                thread.join(0.2)
+        try:
+            for thread in threads:
+                while thread.is_alive():  # a timeout, so that the main thread takes signals
+                    thread.join(0.2)
+        finally:
+            # A claim under way is committed before the journal gives unsent rows back.
+            self._finished = True
+            self._claim_wanted.set()
+            while claimer.is_alive():
+                claimer.join(0.2)
         if self.error is not None:
             raise self.error
 
@@ -107,27 +126,46 @@ class Worker:
     def _next(self) -> tuple[Edition, ledger.Claimed] | None:
         with self._lock:
             while not self.stop.is_set():
+                if len(self._queue) < self._claim_size and not (self._claiming or self._drained):
+                    self._claiming = True  # ahead: the connections go on meanwhile
+                    self._claim_wanted.set()
                 if self._queue:
                     return self._queue.popleft()
-                if self._claim():
+                if self._claiming:
+                    self._claimed.wait(0.2)
                     continue
-                wait = self._seconds_to_next_retry()
+                wait = self._seconds_to_next_retry()  # the last claim found nothing due
                 if wait is None:
                     return None  # nothing left that this process can send
                 self.progress(None)
                 self.stop.wait(min(wait, 1.0))
+                self._drained = False
             return None
 
-    def _claim(self) -> bool:
-        # Enough per claim that claiming costs little; few enough that a stop gives back
-        # little and several processes share a send evenly.
-        limit = max(CLAIM_AT_LEAST, CLAIM_PER_CONNECTION * self.options.connections)
+    def _claim_ahead(self) -> None:
+        """The claimer thread: claims the next rows when the connections ask for them."""
+        while True:
+            self._claim_wanted.wait()
+            self._claim_wanted.clear()
+            if self._finished:
+                return
+            try:
+                jobs = self._claim()
+            except BaseException as exc:  # stop the others; run() re-raises it
+                jobs = []
+                self._fail(exc)
+            with self._lock:
+                self._queue.extend(jobs)
+                self._drained = not jobs
+                self._claiming = False
+                self._claimed.notify_all()
+
+    def _claim(self) -> list[tuple[Edition, ledger.Claimed]]:
         for edition in self.editions.values():
-            claimed = self.journal.claim(edition.send_id, limit)
+            claimed = self.journal.claim(edition.send_id, self._claim_size)
             if claimed:
-                self._queue.extend((edition, row) for row in claimed)
-                return True
-        return False
+                return [(edition, row) for row in claimed]
+        return []
 
     def _seconds_to_next_retry(self) -> float | None:
         def earliest(connection, now):
@@ -155,12 +193,15 @@ class Worker:
                     connection.close()
                     connection = None
         except BaseException as exc:  # stop the others; run() re-raises it
-            if self.error is None:
-                self.error = exc
-            self.stop.set()
+            self._fail(exc)
         finally:
             if connection is not None:
                 connection.close()
+
+    def _fail(self, exc: BaseException) -> None:
+        if self.error is None:
+            self.error = exc
+        self.stop.set()
 
     def _connect(self) -> Connection:
         """A connection, retrying while the server is down, for up to reconnect_for."""
