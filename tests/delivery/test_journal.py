@@ -1,15 +1,18 @@
-"""The journal's two connections: claims, made ahead by the claimer thread, are committed
-apart from the groups of marks and outcomes that connections wait for; on SQLite the two
-take turns rather than meet SQLite's busy handler."""
+"""The journal: a message's end (SMTP's final dot) comes only once its `sending` mark is
+durable, from whichever thread made it so; claims, made ahead by the claimer thread, are
+committed apart from the groups of marks and outcomes; on SQLite the two connections take
+turns rather than meet SQLite's busy handler."""
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
 
+import pytest
 import sqlalchemy as sa
 
-from newsletter.db import CLAIMED, SENT, deliveries
+from newsletter.core import NewsletterError
+from newsletter.db import CLAIMED, SENDING, SENT, deliveries
 from newsletter.delivery import ledger
 from newsletter.delivery.journal import Journal
 
@@ -71,7 +74,12 @@ def test_claims_and_groups_written_at_once_lose_nothing(store):
                         row = rows.pop()
                 if row is None:
                     continue
-                journal.sending(row.id)()
+                if row.id % 2:
+                    journal.sending(row.id).wait()
+                else:
+                    ended = threading.Event()
+                    journal.sending(row.id).then(ended.set, errors.append)
+                    assert ended.wait(10)
                 journal.record(ledger.Outcome(row.id, SENT, 250, "ok"))
         except BaseException as exc:
             errors.append(exc)
@@ -87,3 +95,37 @@ def test_claims_and_groups_written_at_once_lose_nothing(store):
     journal.close()
     assert not errors
     assert _states(store, send_id) == {SENT: 400}
+
+
+def test_a_message_ends_only_once_its_mark_is_durable(store):
+    journal, send_id = _journal(store, 5)
+    seen: dict[int, str] = {}
+    ended = threading.Semaphore(0)
+
+    def end(delivery_id: int):
+        with store.reading() as connection:  # another connection: what a crash would leave
+            query = sa.select(deliveries.c.state).where(deliveries.c.id == delivery_id)
+            seen[delivery_id] = connection.execute(query).scalar_one()
+        ended.release()
+
+    try:
+        rows = journal.claim(send_id, 5)
+        for row in rows:
+            journal.sending(row.id).then(lambda i=row.id: end(i), lambda: None)
+        for _ in rows:
+            assert ended.acquire(timeout=10)
+    finally:
+        journal.close()
+    assert seen == {row.id: SENDING for row in rows}
+
+
+def test_a_failed_group_abandons_the_messages_waiting_for_it(store):
+    journal, send_id = _journal(store, 3)
+    rows = journal.claim(send_id, 3)
+    journal._writes._driver.close()  # the ledger's connection breaks: no group can be written
+    abandoned = threading.Event()
+    journal.sending(rows[0].id).then(lambda: None, abandoned.set)
+    assert abandoned.wait(10)
+    with pytest.raises((sa.exc.DBAPIError, NewsletterError)):  # says why to the next to ask
+        journal.sending(rows[1].id)
+    journal.close()

@@ -3,7 +3,7 @@ was handed over, lines that start with a dot included (SMTP's transparency)."""
 
 from __future__ import annotations
 
-from newsletter.delivery.transports import Envelope
+from newsletter.delivery.transports import UNRECORDED, Envelope
 from newsletter.delivery.transports.smtp import SmtpServer, SmtpTransport
 
 MESSAGE = (
@@ -16,7 +16,7 @@ def test_lines_starting_with_a_dot_arrive_as_they_were(smtp_server):
     connection = SmtpTransport(SmtpServer("127.0.0.1", smtp_server.port, "none")).connect()
     try:
         envelope = Envelope("a@example.org", "b@example.org")
-        reply = connection.send(envelope, MESSAGE, "dots", lambda: None)
+        reply = connection.send(envelope, MESSAGE, "dots", UNRECORDED)
     finally:
         connection.close()
     assert reply.accepted

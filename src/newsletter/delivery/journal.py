@@ -1,13 +1,13 @@
-"""The ledger writes of one worker process, committed in groups by the connections themselves.
+"""The ledger writes of one worker process, committed in groups by a writer thread.
 
-Before each message's final dot, its connection needs `sending` committed: that is what keeps
-the uncertain window to the messages in flight. Asking costs nothing (the mark joins the next
-group); the message's data then travels, and only then does the connection wait for the
-group. The first connection to wait while nobody is writing writes the group itself, in one
-transaction with whatever else has queued up meanwhile: the other connections' marks,
-outcomes (which nobody waits for), claims and the heartbeat. So the ledger costs a commit per
-round of connections, and a message costs no hand-over to another thread: measured, each
-hand-over between threads cost more than the writes themselves (BENCHMARKS.md).
+Before each message's final dot, its `sending` mark must be committed: that is what keeps the
+uncertain window to the messages in flight. Asking costs nothing (the mark joins the next
+group); the message's data then travels, and its connection hands the journal the act that
+ends the message (SMTP's final dot) and goes to read the server's reply. The writer commits
+a group (marks, outcomes, calls and the heartbeat, in one transaction) whenever someone
+needs one, and then ends the messages whose marks it made durable, itself. So a message
+costs no wake-up of its connection's thread: measured, waking each waiting connection after
+its group was a quarter of a send's interpreter time, its threads all on one core.
 
 A group whose only writes are marks and outcomes goes straight to the database driver; the
 rest (the heartbeat, a stop) through SQLAlchemy.
@@ -52,6 +52,29 @@ class _Call:
         self.result: Any = None
 
 
+class Mark:
+    """A message's `sending` mark, queued: the hand-over a transport gets (HandOver)."""
+
+    __slots__ = ("_group", "_journal")
+
+    def __init__(self, journal: Journal, group: int):
+        self._journal = journal
+        self._group = group
+
+    def wait(self) -> None:
+        """Return once the mark is durable; raises why it cannot be."""
+        self._journal._wait(self._group)
+
+    def then(self, end: Callable[[], None], abandon: Callable[[], None]) -> None:
+        """Call `end` once the mark is durable (now, or later from the writer thread), or
+        `abandon` if it cannot be; one of the two, once."""
+        self._journal._then(self._group, end, abandon)
+
+    def check(self) -> None:
+        """Raise why the mark could not be made durable, if it could not."""
+        self._journal._check()
+
+
 class Journal:
     """The ledger writer of one worker process."""
 
@@ -60,36 +83,35 @@ class Journal:
         self.send_ids = send_ids
         self.shown = shown
         self._lock = threading.Lock()
-        # Waiters of odd and even groups apart: a finished group wakes only its own.
-        self._waiting = (threading.Condition(self._lock), threading.Condition(self._lock))
+        self._work = threading.Condition(self._lock)  # wakes the writer
+        self._written_group = threading.Condition(self._lock)  # wakes those who wait()
         self._marks: list[int] = []
         self._outcomes: list[ledger.Outcome] = []
         self._calls: list[_Call] = []
-        self._writing = False  # a connection is writing a group
+        self._ends: dict[int, list[tuple[Callable[[], None], Callable[[], None]]]] = {}
+        self._writing = False  # the writer is committing a group
         self._written = 0  # groups committed so far; the next one is _written + 1 (or + 2)
+        self._wanted = 0  # the last group someone waits for
+        self._closing = False
         self._failed: BaseException | None = None
         self._last_beat = 0.0
-        self._last_group = time.monotonic()
         with database_errors(f"the ledger in {shown}"):
             # BEGIN IMMEDIATE on SQLite: the writer takes the write lock up front.
             self._connection = writing(engine.connect())
             self._writes = HotWrites(self._connection)
             self._claims = writing(engine.connect())
         self._turn = _sqlite_turn(engine)
-        self._stopped = threading.Event()
-        self._beat = threading.Thread(target=self._beating, name="heartbeat", daemon=True)
-        self._beat.start()
+        self._writer = threading.Thread(target=self._writing_loop, name="ledger", daemon=True)
+        self._writer.start()
 
     # What the connections ask for ------------------------------------------------------------
 
-    def sending(self, delivery_id: int) -> Callable[[], None]:
-        """Queue the mark that this message is being handed over. Returns the wait: call it
-        before the final dot; it returns once the mark is durable."""
+    def sending(self, delivery_id: int) -> Mark:
+        """Queue the mark that this message is being handed over."""
         with self._lock:
             self._check()
             self._marks.append(delivery_id)
-            group = self._next_group()
-        return lambda: self._wait(group)
+            return Mark(self, self._next_group())
 
     def record(self, outcome: ledger.Outcome) -> None:
         """Queue an outcome; it is committed with the next group."""
@@ -116,12 +138,14 @@ class Journal:
 
     def close(self) -> None:
         """Commit what is queued, give back unsent claims, mark this worker stopped."""
-        self._stopped.set()
-        self._beat.join()
         try:
             if self._failed is None:
                 self.call(self._stop)
         finally:
+            with self._lock:
+                self._closing = True
+                self._work.notify()
+            self._writer.join()
             self._connection.close()
             self._claims.close()
             self._turn.close()
@@ -137,17 +161,48 @@ class Journal:
         if self._failed is not None:
             raise self._failed
 
+    def _want(self, group: int) -> None:
+        """Called with the lock held: someone needs `group` written."""
+        if group > self._wanted:
+            self._wanted = group
+            if not self._writing:
+                self._work.notify()
+
     def _wait(self, group: int) -> None:
         with self._lock:
+            self._want(group)
             while self._written < group:
                 self._check()  # a failed group is never counted as written
-                if not self._writing:
-                    self._write_group()  # returns with the lock held again
-                else:
-                    self._waiting[group % 2].wait()
+                self._written_group.wait()
 
-    def _write_group(self) -> None:
-        """Called with the lock held: take what is queued and commit it without the lock."""
+    def _then(self, group: int, end: Callable[[], None], abandon: Callable[[], None]) -> None:
+        with self._lock:
+            if self._failed is None and self._written < group:
+                self._ends.setdefault(group, []).append((end, abandon))
+                self._want(group)
+                return
+            now = abandon if self._failed is not None else end
+        now()
+
+    def _writing_loop(self) -> None:
+        """The writer thread: a group whenever someone waits for one, and a heartbeat while
+        nobody does (a slow server, waiting for retries)."""
+        with self._lock:
+            while True:
+                if self._wanted > self._written or (not self._closing and self._beat_due()):
+                    if not self._write_group():
+                        return
+                elif self._closing:
+                    return
+                else:
+                    self._work.wait(HEARTBEAT_SECONDS / 2)
+
+    def _beat_due(self) -> bool:
+        return time.time() - self._last_beat >= HEARTBEAT_SECONDS
+
+    def _write_group(self) -> bool:
+        """Called with the lock held: take what is queued, commit it without the lock, then
+        end the messages it made durable. False when it failed."""
         marks, outcomes, calls = self._marks, self._outcomes, self._calls
         self._marks, self._outcomes, self._calls = [], [], []
         self._writing = True
@@ -162,16 +217,27 @@ class Journal:
         finally:
             self._lock.acquire()
         self._writing = False
-        self._last_group = time.monotonic()
         if failed is not None:
             self._failed = failed
-            for waiting in self._waiting:
-                waiting.notify_all()
-            return
+            self._written_group.notify_all()
+            ends, self._ends = self._ends, {}
+            self._run([abandon for waiting in ends.values() for _, abandon in waiting])
+            return False
         self._written += 1
-        self._waiting[self._written % 2].notify_all()
-        if self._marks or self._calls:  # someone may be waiting to write the next group
-            self._waiting[(self._written + 1) % 2].notify()
+        self._written_group.notify_all()
+        self._run([end for end, _ in self._ends.pop(self._written, ())])
+        return True
+
+    def _run(self, acts: list[Callable[[], None]]) -> None:
+        """Called with the lock held: run the acts without it (they write to sockets)."""
+        if not acts:
+            return
+        self._lock.release()
+        try:
+            for act in acts:
+                act()
+        finally:
+            self._lock.acquire()
 
     def _commit(self, marks: list[int], outcomes: list, calls: list[_Call]) -> None:
         now = utcnow()
@@ -194,15 +260,6 @@ class Journal:
     def _stop(self, connection: Connection, now: dt.datetime) -> None:
         ledger.release(connection, self.worker_id, now)
         ledger.stop_worker(connection, self.worker_id, now)
-
-    def _beating(self) -> None:
-        """A heartbeat while no connection writes (a slow server, waiting for retries)."""
-        while not self._stopped.wait(HEARTBEAT_SECONDS / 2):
-            if time.monotonic() - self._last_group >= HEARTBEAT_SECONDS:
-                try:
-                    self.call(lambda connection, now: None)
-                except BaseException:  # the connections hear of it at their next write
-                    return
 
 
 class _SqliteTurn:

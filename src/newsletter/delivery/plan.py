@@ -19,7 +19,7 @@ from newsletter.render import RenderedIssue, Renderer
 from newsletter.subscribers import Store
 
 from .send import SendReport, send_issue
-from .transports import Envelope, Reply, Transport
+from .transports import UNRECORDED, Envelope, Reply, Transport
 from .worker import Options, Progress
 
 
@@ -96,7 +96,7 @@ def send_note(
     connection = transport.connect()
     try:
         for recipient in recipients:
-            reply = connection.send(Envelope(sender, recipient), data, name, lambda: None)
+            reply = connection.send(Envelope(sender, recipient), data, name, UNRECORDED)
             replies.append((recipient, reply))
     finally:
         connection.close()

@@ -38,7 +38,7 @@ from . import ledger
 from .journal import Journal, utcnow
 from .processes import run_processes
 from .tokens import Personal, Signer, personal_recipient
-from .transports import Envelope, Reply, Transport, TransportUnavailable
+from .transports import UNRECORDED, Envelope, Reply, Transport, TransportUnavailable
 from .worker import Edition, Options, Progress, Worker
 
 TEST_SUBJECT = "[TEST] "
@@ -153,7 +153,7 @@ def send_test(
                 recipient = personal_recipient(config, signer, NOBODY, address)
                 data, sender = outgoing.finish(message.fill_parts(recipient, message_id), 0, 0)
                 envelope, name = Envelope(sender, address), f"test-{language}"
-                reply = connection.send(envelope, data, name, lambda: None)  # no ledger
+                reply = connection.send(envelope, data, name, UNRECORDED)
                 replies.append((language, address, reply))
     finally:
         connection.close()

@@ -1,7 +1,8 @@
 """A worker process's threads: one per connection to the server, sharing claimed rows.
 
 Each connection thread takes the next claimed recipient, fills the edition's prepared
-message, has the journal commit `sending`, hands the message over, and queues the outcome.
+message, queues its `sending` mark, hands the message over (the journal's writer thread
+ends it once the mark is durable), and queues the outcome.
 Rows are claimed in small batches, a few per connection, so that a stop leaves few to give
 back and several processes share a send evenly; a claimer thread claims the next batch while
 the connections work through the last one (a claim made while they waited held every
@@ -222,12 +223,12 @@ class Worker:
         self.rate.wait(self.stop)
         message_id = self._message_id(edition, claimed)
         envelope, filled, data = self._message(edition, claimed, message_id)
-        handed_over = self.journal.sending(claimed.id)  # waited for before the final dot
+        hand_over = self.journal.sending(claimed.id)  # durable before the final dot
         keep = True
         try:
             name = f"{edition.issue}-{edition.language}-{claimed.id:06d}"
             # The signature adds header lines only: dot-free stays dot-free.
-            reply = connection.send(envelope, data, name, handed_over, filled.dot_free)
+            reply = connection.send(envelope, data, name, hand_over, filled.dot_free)
             outcome = policy.outcome(
                 claimed, reply, message_id, self.options.retry, edition.started, utcnow()
             )

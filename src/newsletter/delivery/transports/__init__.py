@@ -2,9 +2,11 @@
 as anymail keeps its backends."""
 
 from .base import (
+    UNRECORDED,
     Connection,
     ConnectionLost,
     Envelope,
+    HandOver,
     Reply,
     Transport,
     TransportUnavailable,
@@ -13,9 +15,11 @@ from .outbox import OutboxTransport
 from .smtp import SmtpServer, SmtpTransport
 
 __all__ = [
+    "UNRECORDED",
     "Connection",
     "ConnectionLost",
     "Envelope",
+    "HandOver",
     "OutboxTransport",
     "Reply",
     "SmtpServer",

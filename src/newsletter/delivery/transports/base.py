@@ -58,20 +58,51 @@ class TransportUnavailable(Exception):
     """No connection can be made (server down, refused login, bad certificate)."""
 
 
+class HandOver(Protocol):
+    """The ledger's part in the end of a message: the server may take the message only once
+    the ledger has recorded that it is being handed over."""
+
+    def wait(self) -> None:
+        """Return once the ledger has recorded it; raises why it cannot."""
+
+    def then(self, end: Callable[[], None], abandon: Callable[[], None]) -> None:
+        """Call `end` once the ledger has recorded it (now, or later from another thread),
+        or `abandon` if it cannot; one of the two, once. `end` must not block."""
+
+    def check(self) -> None:
+        """Raise why the ledger could not record it, if it could not."""
+
+
+class _Unrecorded:
+    """The hand-over of a message the ledger does not record (a test send, a confirmation):
+    nothing to wait for."""
+
+    def wait(self) -> None:
+        pass
+
+    def then(self, end: Callable[[], None], abandon: Callable[[], None]) -> None:
+        end()
+
+    def check(self) -> None:
+        pass
+
+
+UNRECORDED: HandOver = _Unrecorded()
+
+
 class Connection(Protocol):
     def send(
         self,
         envelope: Envelope,
         message: bytes,
         name: str,
-        before_end: Callable[[], None],
+        hand_over: HandOver,
         dot_free: bool = False,
     ) -> Reply:
         """Hand over one message (CRLF line ends), `name` being its ledger row. The server
-        takes the message only at its end (SMTP's final dot): `before_end` is called just
-        before, and may raise to abandon it. ConnectionLost when the line breaks.
-        `dot_free`: the caller knows that no line starts with a dot (then SMTP's
-        transparency has nothing to change)."""
+        takes the message only at its end (SMTP's final dot), which waits for `hand_over`.
+        ConnectionLost when the line breaks. `dot_free`: the caller knows that no line
+        starts with a dot (then SMTP's transparency has nothing to change)."""
 
     def close(self) -> None: ...
 

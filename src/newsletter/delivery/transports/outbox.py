@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
 from pathlib import Path
 
 from newsletter.core import display_path
 
-from .base import Envelope, Reply, TransportUnavailable
+from .base import Envelope, HandOver, Reply, TransportUnavailable
 
 
 class OutboxTransport:
@@ -46,7 +45,7 @@ class OutboxConnection:
         envelope: Envelope,
         message: bytes,
         name: str,
-        before_end: Callable[[], None],
+        hand_over: HandOver,
         dot_free: bool = False,
     ) -> Reply:
         # 2013-05-en-000042-jane@example.org.eml: by issue, edition and ledger row.
@@ -54,7 +53,7 @@ class OutboxConnection:
         temporary = path.with_name(f".{path.name}.tmp")
         try:
             temporary.write_bytes(message)
-            before_end()
+            hand_over.wait()
             os.replace(temporary, path)  # the file appears whole, or not at all
         except OSError as exc:
             # Like a server's 451: the message can be written later, once there is room.

@@ -13,10 +13,10 @@ import re
 import smtplib
 import socket
 import ssl
-from collections.abc import Callable
+import threading
 from dataclasses import dataclass
 
-from .base import ConnectionLost, Envelope, Reply, TransportUnavailable
+from .base import ConnectionLost, Envelope, HandOver, Reply, TransportUnavailable
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ class SmtpConnection:
         envelope: Envelope,
         message: bytes,
         name: str,
-        before_end: Callable[[], None],
+        hand_over: HandOver,
         dot_free: bool = False,
     ) -> Reply:
         options = []
@@ -84,7 +84,7 @@ class SmtpConnection:
             replies = self._commands(commands)
             refused = next((r for r in replies[:2] if not r.accepted), None)
             if refused is None and replies[2].code == 354:
-                return self._data(message if dot_free else _dot_stuffed(message), before_end)
+                return self._data(message if dot_free else _dot_stuffed(message), hand_over)
             if replies[2].code == 354:  # a server that takes DATA after refusing RCPT
                 self._end_empty_data()
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
@@ -114,26 +114,29 @@ class SmtpConnection:
         self.smtp.send(b".\r\n")
         self.smtp.getreply()
 
-    def _data(self, data: bytes, before_end: Callable[[], None]) -> Reply:
+    def _data(self, data: bytes, hand_over: HandOver) -> Reply:
         """`data`: the message dot-stuffed. It travels while the ledger commits the
         hand-over; the final dot, which makes the server take the message, waits for that
-        commit."""
+        commit, and is sent by whichever thread makes it: this one then waits only for the
+        server's reply, not to be woken first."""
         try:
             self.smtp.sock.sendall(data)
         except OSError as exc:
             raise ConnectionLost(_reason(exc), data_sent=False) from None
-        try:
-            before_end()
-        except BaseException:
-            self.smtp.close()  # no dot: the server drops the message
-            raise
-        try:
-            self.smtp.sock.sendall(b".\r\n")
-        except OSError as exc:
-            raise ConnectionLost(_reason(exc), data_sent=False) from None
+        if isinstance(self.smtp.sock, ssl.SSLSocket):
+            # OpenSSL's connections take no write from one thread during a read in another.
+            hand_over.wait()
+            ending = _Ending(self.smtp.sock)
+            ending.end()
+        else:
+            ending = _Ending(self.smtp.sock)
+            hand_over.then(ending.end, ending.abandon)
         try:
             return _text(Reply(*self.smtp.getreply()))
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            hand_over.check()  # the ledger failed (and the message was dropped): that's why
+            if not ending.cancel():
+                raise ConnectionLost(_reason(ending.error or exc), data_sent=False) from None
             # The data went; the server may have taken the message without telling us.
             raise ConnectionLost(_reason(exc), data_sent=True) from None
 
@@ -149,6 +152,48 @@ class SmtpConnection:
             self.smtp.quit()
         except (smtplib.SMTPException, OSError):
             self.smtp.close()
+
+
+class _Ending:
+    """A message's final dot, sent once its `sending` mark is durable, possibly from the
+    ledger's writer thread; or never: when the ledger fails (the socket is shut, so that the
+    reply's reader stops waiting) or when the reader has given up on the connection first."""
+
+    def __init__(self, sock: socket.socket):
+        self._sock = sock
+        self._lock = threading.Lock()
+        self._state = "waiting"  # then sent, failed, abandoned or cancelled
+        self.error: OSError | None = None
+
+    def end(self) -> None:
+        with self._lock:
+            if self._state != "waiting":
+                return
+            try:
+                self._sock.sendall(b".\r\n")
+            except OSError as exc:
+                self.error, self._state = exc, "failed"
+                _shut(self._sock)
+            else:
+                self._state = "sent"
+
+    def abandon(self) -> None:
+        with self._lock:
+            if self._state == "waiting":
+                self._state = "abandoned"
+                _shut(self._sock)  # no dot: the server drops the message
+
+    def cancel(self) -> bool:
+        """No dot from now on; True if it had gone."""
+        with self._lock:
+            if self._state == "waiting":
+                self._state = "cancelled"
+            return self._state == "sent"
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
 
 
 _LINE_STARTING_WITH_DOT = re.compile(rb"\n\.")
