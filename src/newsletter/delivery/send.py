@@ -100,15 +100,16 @@ def send_issue(
         stale = now - dt.timedelta(seconds=config.settings.delivery.stalled_after)
         dead = ledger.dead_workers(connection, stale, socket.gethostname(), _alive)
         recovered, uncertain = ledger.recover(connection, dead, now)
-        created = {row.id: row.created_at for row in _sends(connection, send_ids)}
+        rows = {row.id: row for row in _sends(connection, send_ids)}
     editions = [
         Edition(
             send_id,
             issue.slug,
             language,
-            created[send_id],
+            rows[send_id].created_at,
+            rows[send_id].recipients,
             PreparedMessage.from_edition(rendered.edition(language), config),
-            str(int(created[send_id].timestamp())),
+            str(int(rows[send_id].created_at.timestamp())),
         )
         for language, send_id, _ in started
     ]

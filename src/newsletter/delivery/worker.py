@@ -3,8 +3,9 @@
 Each connection thread takes the next claimed recipient, fills the edition's prepared
 message, queues its `sending` mark, hands the message over (the journal's writer thread
 ends it once the mark is durable), and queues the outcome.
-Rows are claimed in small batches, a few per connection, so that a stop leaves few to give
-back and several processes share a send evenly; a claimer thread claims the next batch while
+Rows are claimed in batches, 32 per connection: a claim's cost is mostly per statement
+(12 µs a row at 256 rows, 23 at 64), and a stop gives its unsent rows back to pending in one
+statement. A claimer thread claims the next batch while
 the connections work through the last one (a claim made while they waited held every
 connection up: 28% of a send's time on PostgreSQL). A stop (Ctrl-C, SIGTERM, an error) lets
 each connection finish the message it is handing over; claimed rows go back to pending.
@@ -30,8 +31,9 @@ from .journal import Journal, utcnow
 from .tokens import Personal, Signer, personal_recipient
 from .transports import Connection, ConnectionLost, Envelope, Transport, TransportUnavailable
 
-CLAIM_PER_CONNECTION = 8
+CLAIM_PER_CONNECTION = 32
 CLAIM_AT_LEAST = 50
+CLAIMS_A_SEND = 32  # at least
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class Edition:
     issue: str  # the issue's slug
     language: str
     started: dt.datetime
+    recipients: int  # the send's, all workers' together
     message: PreparedMessage
     id_suffix: str  # Message-ID: <send.row.suffix@domain>, the same on every attempt
 
@@ -91,9 +94,10 @@ class Worker:
         self._queue: collections.deque[tuple[Edition, ledger.Claimed]] = collections.deque()
         self._lock = threading.Lock()
         self._claimed = threading.Condition(self._lock)
-        # Enough per claim that claiming costs little; few enough that a stop gives back
-        # little and several processes share a send evenly.
-        self._claim_size = max(CLAIM_AT_LEAST, CLAIM_PER_CONNECTION * options.connections)
+        # Enough per claim that claiming costs little (measured, 60,000 recipients over 8
+        # connections: 5-7% faster than 8 a connection); few enough that several processes
+        # share a send evenly: at most a 32nd of it.
+        self._claim_size = _claim_size(options.connections, editions)
         self._claim_wanted = threading.Event()
         self._claiming = False  # the claimer is at work
         self._drained = False  # its last claim found nothing due
@@ -258,6 +262,12 @@ class Worker:
     def _message_id(self, edition: Edition, claimed: ledger.Claimed) -> str:
         # The same on every attempt: a receiver that gets a message twice can tell.
         return f"<{edition.send_id}.{claimed.id}.{edition.id_suffix}@{self.domain}>"
+
+
+def _claim_size(connections: int, editions: list[Edition]) -> int:
+    recipients = sum(edition.recipients for edition in editions)
+    most = min(CLAIM_PER_CONNECTION * connections, recipients // CLAIMS_A_SEND)
+    return max(CLAIM_AT_LEAST, most)
 
 
 class RateLimit:
