@@ -23,6 +23,7 @@ class Faults:
     drop_after_data: set[str] = field(default_factory=set)  # hang up instead of answering
     delay: float = 0.0  # seconds before answering each message's data
     smtputf8: bool = True
+    pipelining: bool = True  # as Postfix offers it (RFC 2920): the path real sends take
 
 
 class Recorder:
@@ -32,6 +33,12 @@ class Recorder:
         self.faults = faults
         self.messages: list[tuple[str, bytes]] = []  # (recipient, data)
         self.lock = threading.Lock()
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if self.faults.pipelining:  # aiosmtpd reads pipelined commands, but does not say so
+            responses.insert(-1, "250-PIPELINING")
+        return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         with self.lock:
