@@ -1,0 +1,34 @@
+"""PostgreSQL's group statement (a group's outcomes and marks in one UPDATE) looks its rows
+up by the primary key, even while the ledger is new and the planner knows nothing of it: a
+scan of the whole table at each group once halved the speed of a 10,000 send."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from newsletter.db import SENT
+from newsletter.delivery import ledger
+from newsletter.delivery.hot_writes import HotWrites
+
+from .conftest import add_subscribers
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_group_reads_no_whole_table(store):
+    now = dt.datetime.now(dt.UTC)
+    add_subscribers(store, 10_000)  # a small table is read whole, as it should be
+    with store.transaction() as connection:
+        send_id, _ = ledger.start_send(connection, "2013-05", "en", "s", now)
+        worker = ledger.register_worker(connection, "here", 1, now)
+        claimed = ledger.claim(connection, send_id, worker, 10, now)
+    with store.engine.connect() as connection:
+        writes = HotWrites(connection)
+        outcomes = [ledger.Outcome(row.id, SENT, 250, "ok") for row in claimed[:5]]
+        values = writes._group_values(outcomes, [row.id for row in claimed[5:]], worker, now)
+        driver = connection.connection.driver_connection
+        plan = [row[0] for row in driver.execute("EXPLAIN " + writes._group, values)]
+        driver.rollback()
+    assert not any("Seq Scan" in line for line in plan), "\n".join(plan)
