@@ -10,7 +10,7 @@ from newsletter.core import NewsletterError
 from newsletter.subscribers import open_store
 
 from .conftest import add_subscribers
-from .smtpd import SecureServer, self_signed_certificate
+from .smtpd import SecureServer, TestServer, self_signed_certificate
 from .test_send import run_send
 
 PASSWORD = "s3cret-from-the-environment"
@@ -92,5 +92,49 @@ def test_a_wrong_password_is_refused_with_where_to_set_it(sample_project, enviro
             run_send(store, ["en"])
         assert "refused the login of newsletter" in str(error.value)
         assert "NEWSLETTER_SMTP_PASSWORD" in str(error.value)
+    finally:
+        server.stop()
+
+
+class _LedgerDown:
+    """A hand-over the ledger cannot record."""
+
+    def wait(self) -> None:
+        raise RuntimeError("the ledger is down")
+
+    def then(self, end, abandon) -> None:
+        abandon()
+
+    def check(self) -> None:
+        raise RuntimeError("the ledger is down")
+
+
+@pytest.mark.parametrize("security", ["none", "starttls"])
+def test_a_message_the_ledger_cannot_record_is_dropped_and_the_connection_let_go(
+    certificate, security
+):
+    """No final dot: the server keeps nothing; and closing does not wait out the timeout
+    for a reply to a QUIT the server would read as part of the message."""
+    import time
+
+    from newsletter.delivery.transports import Envelope
+    from newsletter.delivery.transports.smtp import SmtpServer, SmtpTransport
+
+    cert, key = certificate
+    if security == "none":  # the secure server asks for STARTTLS first
+        server = TestServer().start()
+    else:
+        server = SecureServer(cert, key, implicit=False, password=PASSWORD).start()
+    try:
+        smtp = SmtpServer("127.0.0.1", server.port, security, ca_file=cert, timeout=20)
+        connection = SmtpTransport(smtp).connect()
+        message = b"From: a@example.org\r\nTo: b@example.org\r\nSubject: x\r\n\r\nbody\r\n"
+        with pytest.raises(RuntimeError, match="ledger is down"):
+            connection.send(Envelope("a@example.org", "b@example.org"), message, "x", _LedgerDown())
+        started = time.monotonic()
+        connection.close()
+        assert time.monotonic() - started < 5
+        time.sleep(0.2)
+        assert not server.received()
     finally:
         server.stop()

@@ -241,7 +241,7 @@ class Journal:
 
     def _commit(self, marks: list[int], outcomes: list, calls: list[_Call]) -> None:
         now = utcnow()
-        beat = now.timestamp() - self._last_beat >= HEARTBEAT_SECONDS
+        beat = self._beat_due()
         with database_errors(f"the ledger in {self.shown}"):
             if not calls and not beat:
                 self._writes.commit_hot(outcomes, marks, self.worker_id, now)

@@ -123,13 +123,16 @@ class SmtpConnection:
             self.smtp.sock.sendall(data)
         except OSError as exc:
             raise ConnectionLost(_reason(exc), data_sent=False) from None
+        ending = _Ending(self.smtp.sock)
         if isinstance(self.smtp.sock, ssl.SSLSocket):
             # OpenSSL's connections take no write from one thread during a read in another.
-            hand_over.wait()
-            ending = _Ending(self.smtp.sock)
+            try:
+                hand_over.wait()
+            except BaseException:
+                ending.abandon()  # no dot, and no QUIT waiting for a reply inside DATA
+                raise
             ending.end()
         else:
-            ending = _Ending(self.smtp.sock)
             hand_over.then(ending.end, ending.abandon)
         try:
             return _text(Reply(*self.smtp.getreply()))
