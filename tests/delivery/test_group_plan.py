@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from psycopg import sql
 
 from newsletter.db import SENT
 from newsletter.delivery import ledger
@@ -32,3 +33,39 @@ def test_a_group_reads_no_whole_table(store):
         plan = [row[0] for row in driver.execute("EXPLAIN " + writes._group, values)]
         driver.rollback()
     assert not any("Seq Scan" in line for line in plan), "\n".join(plan)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_the_one_plan_kept_for_every_group_looks_rows_up_by_key(store):
+    """The journal's connection keeps one generic plan for all groups (planning each group
+    anew was a third of its server time): planned without the values, it must still find
+    the rows by the primary key, on a ledger of any size."""
+    now = dt.datetime.now(dt.UTC)
+    add_subscribers(store, 10_000)
+    with store.transaction() as connection:
+        send_id, _ = ledger.start_send(connection, "2013-05", "en", "s", now)
+        worker = ledger.register_worker(connection, "here", 1, now)
+        claimed = ledger.claim(connection, send_id, worker, 10, now)
+    with store.engine.connect() as connection:
+        writes = HotWrites(connection)
+        driver = connection.connection.driver_connection
+        assert driver.execute("SHOW plan_cache_mode").fetchone()[0] == "force_generic_plan"
+        outcomes = [ledger.Outcome(row.id, SENT, 250, "ok") for row in claimed[:5]]
+        values = writes._group_values(outcomes, [row.id for row in claimed[5:]], worker, now)
+        statement = writes._group
+        for name in values:  # PREPARE takes $n where psycopg takes %(name)s
+            statement = statement.replace(f"%({name})s", f"${list(values).index(name) + 1}")
+        types = {"at": "timestamptz", "worker": "integer"}  # the rest are text, cast in it
+        declared = ", ".join(types.get(name, "text") for name in values)
+        driver.execute(f"PREPARE a_group ({declared}) AS {statement}")
+        arguments = sql.SQL(", ").join(sql.Literal(value) for value in values.values())
+        explain = sql.SQL("EXPLAIN EXECUTE a_group({})").format(arguments)
+        plan = [row[0] for row in driver.execute(explain)]
+        driver.rollback()
+        writes.close()
+        assert driver.execute("SHOW plan_cache_mode").fetchone()[0] == "auto"
+        driver.rollback()
+    assert any("$" in line for line in plan), "\n".join(plan)  # the generic plan, no values
+    assert not any("Seq Scan" in line for line in plan), "\n".join(plan)
+    assert sum("deliveries_pkey" in line for line in plan) == 2, "\n".join(plan)

@@ -146,6 +146,7 @@ class Journal:
                 self._closing = True
                 self._work.notify()
             self._writer.join()
+            self._writes.close()
             self._connection.close()
             self._claims.close()
             self._turn.close()

@@ -204,15 +204,15 @@ def claim(
     if len(rows) < limit:  # then the deferred ones whose time has come
         due = sa.and_(deliveries.c.state == DEFERRED, deliveries.c.next_attempt_at <= at)
         rows += _take(connection, send_id, worker_id, limit - len(rows), at, due)
-    claimed = sorted((Claimed(*row) for row in rows), key=lambda c: c.id)
-    gone = _no_longer_subscribed(connection, claimed)
+    rows.sort(key=lambda row: row.id)
+    gone = [row.id for row in rows if row.subscriber_status != ACTIVE]  # None: forgotten
     if gone:
         connection.execute(
             sa.update(deliveries)
-            .where(deliveries.c.id.in_([c.id for c in gone]))
+            .where(deliveries.c.id.in_(gone))
             .values(state=SKIPPED, reply="no longer subscribed when its turn came", updated_at=at)
         )
-    return [c for c in claimed if c not in gone]
+    return [Claimed(*row[:-1]) for row in rows if row.subscriber_status == ACTIVE]
 
 
 def _take(connection: Connection, send_id: int, worker_id: int, limit: int, at, which) -> list:
@@ -226,6 +226,15 @@ def _take(connection: Connection, send_id: int, worker_id: int, limit: int, at, 
         .with_for_update(skip_locked=True)
         .scalar_subquery()
     )
+    # The subscriber's status comes back with the row, where a second query with one bound
+    # value an id took a fifth of a PostgreSQL send's Python time (a new statement to compile
+    # and convert at each claim); it is looked up by the primary key either way.
+    status = (
+        sa.select(subscribers.c.status)
+        .where(subscribers.c.id == deliveries.c.subscriber_id)
+        .scalar_subquery()
+        .label("subscriber_status")
+    )
     return connection.execute(
         sa.update(deliveries)
         .where(deliveries.c.id.in_(chosen))
@@ -237,20 +246,9 @@ def _take(connection: Connection, send_id: int, worker_id: int, limit: int, at, 
             deliveries.c.email,
             deliveries.c.name,
             deliveries.c.attempts,
+            status,
         )
     ).all()
-
-
-def _no_longer_subscribed(connection: Connection, claimed: list[Claimed]) -> list[Claimed]:
-    ids = [c.subscriber_id for c in claimed if c.subscriber_id is not None]
-    # The status is compared here, not in the query: with it there, SQLite searched the
-    # (status, language) index, every active subscriber at each claim (11 ms at 100,000),
-    # rather than look up the few ids by the primary key.
-    rows = connection.execute(
-        sa.select(subscribers.c.id, subscribers.c.status).where(subscribers.c.id.in_(ids))
-    )
-    active = {row.id for row in rows if row.status == ACTIVE}
-    return [c for c in claimed if c.subscriber_id not in active]
 
 
 def release(connection: Connection, worker_id: int, at: dt.datetime) -> int:
