@@ -3,8 +3,14 @@ was handed over, lines that start with a dot included (SMTP's transparency)."""
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import time
+
+import pytest
+
 from newsletter.delivery.transports import UNRECORDED, Envelope
-from newsletter.delivery.transports.smtp import SmtpServer, SmtpTransport
+from newsletter.delivery.transports.smtp import DOT, SmtpServer, SmtpTransport, _Ending
 
 MESSAGE = (
     b"From: a@example.org\r\nTo: b@example.org\r\nSubject: dots\r\n\r\n"
@@ -22,3 +28,46 @@ def test_lines_starting_with_a_dot_arrive_as_they_were(smtp_server):
     assert reply.accepted
     ((recipient, data),) = smtp_server.recorder.messages
     assert (recipient, data) == ("b@example.org", MESSAGE)
+
+
+def _full(sock: socket.socket) -> socket.socket:
+    """`sock` with its send buffer full: its peer has stopped reading."""
+    sock.setblocking(False)
+    with contextlib.suppress(BlockingIOError):
+        while True:
+            sock.send(b"x" * 65536)
+    sock.settimeout(30)  # as a connection's socket has
+    return sock
+
+
+def test_a_server_that_stops_reading_does_not_hold_up_the_thread_ending_messages():
+    """The ledger's writer sends every connection's final dots: on a socket whose buffer is
+    full it returns at once, and the dot follows as soon as the server reads again."""
+    ours, server = socket.socketpair()
+    ending = _Ending(_full(ours))
+    started = time.monotonic()
+    ending.end()
+    assert time.monotonic() - started < 1
+    assert ending.cancel()  # going: the reply's reader must count the message as maybe sent
+    received = b""
+    server.settimeout(10)
+    while not received.endswith(DOT):
+        received += server.recv(1 << 20)
+    assert received.strip(b"x") == DOT
+    ours.close()
+    server.close()
+
+
+def test_a_dot_that_cannot_go_shuts_the_connection_and_says_why():
+    ours, server = socket.socketpair()
+    ending = _Ending(_full(ours))
+    ours.settimeout(0.5)
+    ending.end()
+    deadline = time.monotonic() + 10
+    while ending.error is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert isinstance(ending.error, TimeoutError)
+    with pytest.raises(OSError):
+        ours.sendall(b"more")  # shut: the reader's wait for a reply ends too
+    ours.close()
+    server.close()

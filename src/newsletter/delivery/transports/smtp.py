@@ -9,6 +9,7 @@ stuffed here, CRLF already), because smtplib's `data()` re-scans every line of e
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import smtplib
 import socket
@@ -17,6 +18,8 @@ import threading
 from dataclasses import dataclass
 
 from .base import ConnectionLost, Envelope, HandOver, Reply, TransportUnavailable
+
+DOT = b".\r\n"  # ends a message's data
 
 
 @dataclass(frozen=True)
@@ -111,7 +114,7 @@ class SmtpConnection:
         return replies + [Reply(503, "not sent")] * (len(lines) - len(replies))
 
     def _end_empty_data(self) -> None:
-        self.smtp.send(b".\r\n")
+        self.smtp.send(DOT)
         self.smtp.getreply()
 
     def _data(self, data: bytes, hand_over: HandOver) -> Reply:
@@ -165,20 +168,40 @@ class _Ending:
     def __init__(self, sock: socket.socket):
         self._sock = sock
         self._lock = threading.Lock()
-        self._state = "waiting"  # then sent, failed, abandoned or cancelled
+        self._state = "waiting"  # then sent, failed, abandoned or cancelled; or sending
         self.error: OSError | None = None
 
     def end(self) -> None:
+        """Send the dot without waiting: the ledger's writer ends every connection's
+        messages, and one server that stops reading must not hold up the others. What the
+        socket cannot take at once (its buffer full), a thread of its own sends."""
         with self._lock:
             if self._state != "waiting":
                 return
             try:
-                self._sock.sendall(b".\r\n")
+                sent = _send_now(self._sock, DOT)
             except OSError as exc:
-                self.error, self._state = exc, "failed"
-                _shut(self._sock)
-            else:
+                self._fail(exc)
+                return
+            if sent == len(DOT):
                 self._state = "sent"
+                return
+            self._state = "sending"
+        threading.Thread(target=self._send_rest, args=(DOT[sent:],), daemon=True).start()
+
+    def _send_rest(self, rest: bytes) -> None:
+        try:
+            self._sock.sendall(rest)  # waits for room, up to the connection's timeout
+        except OSError as exc:
+            with self._lock:
+                self._fail(exc)
+        else:
+            with self._lock:
+                self._state = "sent"
+
+    def _fail(self, exc: OSError) -> None:
+        self.error, self._state = exc, "failed"
+        _shut(self._sock)
 
     def abandon(self) -> None:
         with self._lock:
@@ -187,11 +210,26 @@ class _Ending:
                 _shut(self._sock)  # no dot: the server drops the message
 
     def cancel(self) -> bool:
-        """No dot from now on; True if it had gone."""
+        """No dot from now on; True if it had gone, or may be going."""
         with self._lock:
             if self._state == "waiting":
                 self._state = "cancelled"
-            return self._state == "sent"
+            return self._state in ("sent", "sending")
+
+
+def _send_now(sock: socket.socket, data: bytes) -> int:
+    """How much of `data` the socket takes at once: 0 when its buffer is full."""
+    if isinstance(sock, ssl.SSLSocket):  # sent by the connection's own thread: it may wait
+        sock.sendall(data)
+        return len(data)
+    try:
+        if sock.gettimeout() is None:
+            return sock.send(data, socket.MSG_DONTWAIT)
+        # A socket with a timeout waits for room before it sends, whatever the flags; its
+        # descriptor is non-blocking, so a plain write does not.
+        return os.write(sock.fileno(), data)
+    except BlockingIOError:
+        return 0
 
 
 def _shut(sock: socket.socket) -> None:
