@@ -213,3 +213,32 @@ def test_a_plain_name_takes_the_short_way_and_white_space_the_whole_body(greetin
             recipient = Recipient("r@example.org", name, "https://x/u/a")
             filled = prepared.fill_parts(recipient, "<1@x>")
             assert (prepared.body_hash_of(filled.pieces) is not None) is short, name
+
+
+def test_the_messages_of_an_edition_are_signed_by_one_plan_and_each_verifies(
+    greeting_editions, key
+):
+    """Which fields are signed is worked out once for the messages filled from one prepared
+    message (as delivery signs them); each recipient's signature still verifies."""
+    config, editions = greeting_editions
+    signer = DkimSigner(DOMAIN, SELECTOR, key.private_pem)
+    for edition in editions:
+        prepared = PreparedMessage.from_edition(edition, config)
+        for n, name in enumerate(["Jane Doe", "Ann  Double", "日本 太郎"]):
+            filled = prepared.fill_parts(
+                Recipient(f"r{n}@example.org", name, f"https://x/{n}"), "<1@x>"
+            )
+            signed = signer.sign_parts(
+                filled.head,
+                filled.body,
+                filled.relaxed_body_hash(),
+                fields=filled.fields,
+                form=prepared,
+            )
+            assert signed == signer.sign_parts(filled.head, filled.body, now=_time_of(signed))
+            assert verifies(signed, txt(key)), (edition.language, name)
+    assert len(signer._plans) == len(editions)
+
+
+def _time_of(signed: bytes) -> int:
+    return int(re.search(rb" t=(\d+);", signed).group(1))

@@ -25,5 +25,11 @@ class Outgoing:
         if self.signer is None:
             data = bytes(message)
         else:
-            data = self.signer.sign_parts(message.head, message.body, message.relaxed_body_hash())
+            data = self.signer.sign_parts(
+                message.head,
+                message.body,
+                message.relaxed_body_hash(),
+                fields=message.fields,
+                form=message.prepared,  # its messages' fields: the same, in the same order
+            )
         return data, return_path(self.config, send_id, subscriber_id)

@@ -75,6 +75,7 @@ class Filled:
     head: bytes
     body: bytes
     dot_free: bool = False  # no line starts with a dot: so for every prepared message
+    fields: list[bytes] | None = field(default=None, repr=False)  # the head's, one by one
     # The message it was filled from and the body's pieces, for a signer's body hash (kept,
     # not hashed here: a send without DKIM never needs it).
     prepared: PreparedMessage | None = field(default=None, repr=False)
@@ -99,7 +100,8 @@ class PreparedMessage:
     """The bytes of one edition's message, with slots; `fill` gives a recipient's."""
 
     def __init__(self, head: list, body: list, config: Config):
-        self.head, self.body = _merged(head), _merged(body)
+        # The head's fields one by one (a signer signs some of them), the body's pieces merged.
+        self.head, self.body = head, _merged(body)
         self.config = config
         self._zone = zoneinfo.ZoneInfo(config.timezone)
         self._date: tuple[int, str] = (0, "")
@@ -152,9 +154,11 @@ class PreparedMessage:
             "Message-ID": b"Message-ID: " + message_id.encode("ascii") + b"\r\n",
             "List-Unsubscribe": _list_unsubscribe_field(self.config, recipient.unsubscribe_url),
         }
-        head = b"".join(chunk if type(chunk) is bytes else headers[chunk] for chunk in self.head)
+        fields = [chunk if type(chunk) is bytes else headers[chunk] for chunk in self.head]
         pieces = [chunk if type(chunk) is bytes else chunk.fill(values) for chunk in self.body]
-        return Filled(head, b"".join(pieces), dot_free=True, prepared=self, pieces=pieces)
+        return Filled(
+            b"".join(fields), b"".join(pieces), True, fields, prepared=self, pieces=pieces
+        )
 
     def body_hash_of(self, pieces: list[bytes]) -> str | None:
         """The relaxed body hash of the body filled as `pieces`, from the static pieces'
