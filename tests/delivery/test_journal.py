@@ -129,3 +129,21 @@ def test_a_failed_group_abandons_the_messages_waiting_for_it(store):
     with pytest.raises((sa.exc.DBAPIError, NewsletterError)):  # says why to the next to ask
         journal.sending(rows[1].id)
     journal.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_on_postgresql_only_the_groups_keep_one_plan(store):
+    """The journal's connection keeps one generic plan for its group statement
+    (tests/delivery/test_group_plan.py); the other work given to it plans as any connection
+    does, and the pool gets it back as it was."""
+    journal, _ = _journal(store, 3)
+    try:
+        shown = journal.call(
+            lambda connection, now: connection.exec_driver_sql("SHOW plan_cache_mode").scalar()
+        )
+        assert shown == "auto"
+    finally:
+        journal.close()
+    with store.engine.connect() as connection:  # the pool's connection, reset
+        assert connection.exec_driver_sql("SHOW plan_cache_mode").scalar() == "auto"

@@ -50,3 +50,17 @@ def test_a_claim_looks_its_rows_up_by_index_and_scans_no_table(store):
             plan = [row[3] for row in raw.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)]
             assert not any(step.startswith("SCAN") for step in plan), (statement, plan)
             assert not any("ix_subscribers_status_language" in step for step in plan), plan
+
+
+def test_a_claim_skips_someone_forgotten_since_the_snapshot(store):
+    """Their row keeps no subscriber (nor address): the claim skips it, sends nothing."""
+    now = dt.datetime.now(dt.UTC)
+    addresses = add_subscribers(store, 5)
+    with store.transaction() as connection:
+        send_id, _ = ledger.start_send(connection, "2013-05", "en", "s", now)
+        worker = ledger.register_worker(connection, "here", 1, now)
+    store.forget(addresses[2], Change("test", "tester", now))
+    with store.transaction() as connection:
+        claimed = ledger.claim(connection, send_id, worker, 5, now)
+    assert len(claimed) == 4
+    assert addresses[2] not in {row.email for row in claimed}

@@ -48,12 +48,29 @@ def test_a_server_that_stops_reading_does_not_hold_up_the_thread_ending_messages
     started = time.monotonic()
     ending.end()
     assert time.monotonic() - started < 1
-    assert ending.cancel()  # going: the reply's reader must count the message as maybe sent
     received = b""
     server.settimeout(10)
     while not received.endswith(DOT):
         received += server.recv(1 << 20)
     assert received.strip(b"x") == DOT
+    ending.settle()  # the server's reply came: nothing of the dot is still on its way
+    assert ending.cancel()  # it went
+    ours.close()
+    server.close()
+
+
+def test_giving_up_on_a_dot_still_on_its_way_stops_it_and_counts_the_message_unsent():
+    """When the reply does not come, the connection is closed with a QUIT: a dot sent after
+    it would make the server take the QUIT as part of the message."""
+    ours, server = socket.socketpair()
+    ending = _Ending(_full(ours))
+    ending.end()
+    assert not ending.cancel()  # stopped, and the connection shut
+    received = b""
+    server.settimeout(10)
+    while chunk := server.recv(1 << 20):
+        received += chunk
+    assert not received.endswith(DOT)
     ours.close()
     server.close()
 

@@ -5,6 +5,7 @@ From, breaks the signature."""
 from __future__ import annotations
 
 import dataclasses
+import gc
 import re
 
 import dkim
@@ -222,8 +223,10 @@ def test_the_messages_of_an_edition_are_signed_by_one_plan_and_each_verifies(
     message (as delivery signs them); each recipient's signature still verifies."""
     config, editions = greeting_editions
     signer = DkimSigner(DOMAIN, SELECTOR, key.private_pem)
+    kept = []  # a plan is forgotten with its prepared message
     for edition in editions:
         prepared = PreparedMessage.from_edition(edition, config)
+        kept.append(prepared)
         for n, name in enumerate(["Jane Doe", "Ann  Double", "日本 太郎"]):
             filled = prepared.fill_parts(
                 Recipient(f"r{n}@example.org", name, f"https://x/{n}"), "<1@x>"
@@ -237,7 +240,11 @@ def test_the_messages_of_an_edition_are_signed_by_one_plan_and_each_verifies(
             )
             assert signed == signer.sign_parts(filled.head, filled.body, now=_time_of(signed))
             assert verifies(signed, txt(key)), (edition.language, name)
-    assert len(signer._plans) == len(editions)
+    assert len(signer._plans) == len(kept) == len(editions)
+    del prepared, filled
+    kept.clear()
+    gc.collect()
+    assert not signer._plans
 
 
 def _time_of(signed: bytes) -> int:

@@ -71,17 +71,30 @@ class HotWrites:
         run, but PostgreSQL kept planning it anew for each group's values: 90 µs a group,
         a third of its time in the server, and so of each mark's wait. The plan it would keep
         looks every row up by the primary key whatever the values (tests/delivery/
-        test_group_plan.py); this connection only makes such lookups (the journal's groups,
-        heartbeats and stops), never the claims, which have a connection of their own."""
+        test_group_plan.py). The connection's other work plans as usual (`usual_plans`); the
+        claims have a connection of their own."""
         self._driver.execute("SET plan_cache_mode = force_generic_plan")
         self._driver.commit()
 
-    def close(self) -> None:
-        """Give the connection back as it came (the pool hands it to others)."""
+    def close(self) -> bool:
+        """Give the connection back as it came (the pool hands it to others); False when
+        that could not be done, and the connection must not go back to the pool."""
+        if not self.postgresql:
+            return True
+        try:
+            self._driver.rollback()
+            self._driver.execute("RESET plan_cache_mode")
+            self._driver.commit()
+        except self._driver_error:
+            return False
+        return True
+
+    def usual_plans(self) -> None:
+        """In the transaction begun on this connection, plans made for each statement's
+        values, as on any other connection: its other statements (heartbeats, a stop, the
+        worker's questions) are not the group's lookups by the primary key."""
         if self.postgresql:
-            with contextlib.suppress(self._driver_error):  # a broken one is not pooled
-                self._driver.execute("RESET plan_cache_mode")
-                self._driver.commit()
+            self._driver.execute("SET LOCAL plan_cache_mode = auto")
 
     def commit_hot(self, outcomes: list[Outcome], marks: list[int], worker: int, at) -> None:
         """Outcomes, then marks, in a transaction of their own, begun and committed here

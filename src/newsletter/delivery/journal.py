@@ -99,7 +99,11 @@ class Journal:
             # BEGIN IMMEDIATE on SQLite: the writer takes the write lock up front.
             self._connection = writing(engine.connect())
             self._writes = HotWrites(self._connection)
-            self._claims = writing(engine.connect())
+            try:
+                self._claims = writing(engine.connect())
+            except BaseException:
+                self._close_groups_connection()
+                raise
         self._turn = _sqlite_turn(engine)
         self._writer = threading.Thread(target=self._writing_loop, name="ledger", daemon=True)
         self._writer.start()
@@ -146,10 +150,14 @@ class Journal:
                 self._closing = True
                 self._work.notify()
             self._writer.join()
-            self._writes.close()
-            self._connection.close()
+            self._close_groups_connection()
             self._claims.close()
             self._turn.close()
+
+    def _close_groups_connection(self) -> None:
+        if not self._writes.close():
+            self._connection.invalidate()  # not back to the pool with the journal's settings
+        self._connection.close()
 
     # Groups ------------------------------------------------------------------------------------
 
@@ -249,6 +257,7 @@ class Journal:
                 return
             connection = self._connection
             with connection.begin():
+                self._writes.usual_plans()
                 # Outcomes first: a row's outcome and its connection's next mark share a group.
                 self._writes.record(outcomes, now)
                 self._writes.mark_sending(marks, self.worker_id, now)

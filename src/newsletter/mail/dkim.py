@@ -21,6 +21,7 @@ import functools
 import hashlib
 import re
 import time
+import weakref
 from collections.abc import Hashable
 from dataclasses import dataclass
 
@@ -137,7 +138,8 @@ class DkimSigner:
         else:
             raise DkimKeyError("it is neither an Ed25519 nor an RSA key")
         self.public = public_key_text(self.key)
-        self._plans: dict[Hashable, _Plan] = {}
+        # One plan a prepared message, forgotten with it (a long-running process sends many).
+        self._plans: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def sign(self, message: bytes, now: int | None = None) -> bytes:
         """`message` (CRLF line ends) with a DKIM-Signature field in front."""

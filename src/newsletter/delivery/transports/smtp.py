@@ -138,13 +138,16 @@ class SmtpConnection:
         else:
             hand_over.then(ending.end, ending.abandon)
         try:
-            return _text(Reply(*self.smtp.getreply()))
+            reply = _text(Reply(*self.smtp.getreply()))
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            went = ending.cancel()
             hand_over.check()  # the ledger failed (and the message was dropped): that's why
-            if not ending.cancel():
+            if not went:
                 raise ConnectionLost(_reason(ending.error or exc), data_sent=False) from None
             # The data went; the server may have taken the message without telling us.
             raise ConnectionLost(_reason(exc), data_sent=True) from None
+        ending.settle()
+        return reply
 
     def _reset(self, reply: Reply) -> None:
         """After a refusal, clear the transaction for the next message (not after 421: the
@@ -169,6 +172,7 @@ class _Ending:
         self._sock = sock
         self._lock = threading.Lock()
         self._state = "waiting"  # then sent, failed, abandoned or cancelled; or sending
+        self._helper: threading.Thread | None = None  # sending what the socket did not take
         self.error: OSError | None = None
 
     def end(self) -> None:
@@ -187,7 +191,8 @@ class _Ending:
                 self._state = "sent"
                 return
             self._state = "sending"
-        threading.Thread(target=self._send_rest, args=(DOT[sent:],), daemon=True).start()
+            self._helper = threading.Thread(target=self._send_rest, args=(DOT[sent:],), daemon=True)
+            self._helper.start()
 
     def _send_rest(self, rest: bytes) -> None:
         try:
@@ -209,12 +214,31 @@ class _Ending:
                 self._state = "abandoned"
                 _shut(self._sock)  # no dot: the server drops the message
 
-    def cancel(self) -> bool:
-        """No dot from now on; True if it had gone, or may be going."""
+    def settle(self) -> None:
+        """After the server's reply: no dot from now on (a server that replied before it
+        has given up on the message), and none still on its way when the connection's
+        next command goes."""
         with self._lock:
             if self._state == "waiting":
                 self._state = "cancelled"
-            return self._state in ("sent", "sending")
+            helper = self._helper if self._state == "sending" else None
+        if helper is not None:
+            helper.join()
+
+    def cancel(self) -> bool:
+        """No dot from now on; True if it went. A dot still on its way is stopped (the
+        connection shut): one that went on later could follow the QUIT, and the server
+        take the QUIT as part of the message."""
+        with self._lock:
+            if self._state == "waiting":
+                self._state = "cancelled"
+            if self._state != "sending":
+                return self._state == "sent"
+            helper = self._helper
+            _shut(self._sock)
+        helper.join()
+        with self._lock:
+            return self._state == "sent"
 
 
 def _send_now(sock: socket.socket, data: bytes) -> int:
