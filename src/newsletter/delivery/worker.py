@@ -5,10 +5,10 @@ message, queues its `sending` mark, hands the message over (the journal's writer
 ends it once the mark is durable), and queues the outcome.
 Rows are claimed in batches, 32 per connection: a claim's cost is mostly per statement
 (12 µs a row at 256 rows, 23 at 64), and a stop gives its unsent rows back to pending in one
-statement. A claimer thread claims the next batch while
-the connections work through the last one (a claim made while they waited held every
-connection up: 28% of a send's time on PostgreSQL). A stop (Ctrl-C, SIGTERM, an error) lets
-each connection finish the message it is handing over; claimed rows go back to pending.
+statement. A claimer thread claims the next batch while the connections work through the
+last one (a claim made while they waited held every connection up: 28% of a send's time on
+PostgreSQL). A stop (Ctrl-C, SIGTERM, an error) lets each connection finish the message it
+is handing over; claimed rows go back to pending.
 """
 
 from __future__ import annotations

@@ -157,7 +157,12 @@ class PreparedMessage:
         fields = [chunk if type(chunk) is bytes else headers[chunk] for chunk in self.head]
         pieces = [chunk if type(chunk) is bytes else chunk.fill(values) for chunk in self.body]
         return Filled(
-            b"".join(fields), b"".join(pieces), True, fields, prepared=self, pieces=pieces
+            b"".join(fields),
+            b"".join(pieces),
+            dot_free=True,
+            fields=fields,
+            prepared=self,
+            pieces=pieces,
         )
 
     def body_hash_of(self, pieces: list[bytes]) -> str | None:
