@@ -21,14 +21,15 @@ def change(via: str = "test", at: dt.datetime = NOW) -> Change:
 
 
 @contextlib.contextmanager
-def held_lock(database: Path, seconds: float) -> Iterator[None]:
-    """Another program holding the SQLite file's exclusive lock for up to `seconds` (from a
-    thread, as a second process would: each sqlite3 connection takes its own file locks)."""
+def held_lock(database: Path, seconds: float, begin: str = "BEGIN EXCLUSIVE") -> Iterator[None]:
+    """Another program holding a lock on the SQLite file for up to `seconds`: the exclusive
+    lock, or the write lock of a `begin="BEGIN IMMEDIATE"` (from a thread, as a second
+    process would: each sqlite3 connection takes its own file locks)."""
     taken, done = threading.Event(), threading.Event()
 
     def hold() -> None:
         connection = sqlite3.connect(database, isolation_level=None)
-        connection.execute("BEGIN EXCLUSIVE")
+        connection.execute(begin)
         taken.set()
         done.wait(seconds)
         connection.execute("ROLLBACK")

@@ -4,7 +4,7 @@ SQLAlchemy and Alembic are used here and by the stores built on these tables (su
 and later the delivery ledger); nothing above them opens a connection of its own.
 """
 
-from .engine import database_errors, display_url, make_engine, writing
+from .engine import database_errors, display_url, make_engine, use_write_ahead_log, writing
 from .migrate import Migration, current_revision, head_revision, open_database, upgrade
 from .tables import (
     SCHEDULER_JOBS,
@@ -123,6 +123,7 @@ __all__ = [
     "subscriber_history",
     "subscribers",
     "upgrade",
+    "use_write_ahead_log",
     "workers",
     "writing",
 ]

@@ -16,7 +16,7 @@ import functools
 import logging
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -80,24 +80,62 @@ def _sqlite_begin(connection: Connection, shown: str, lock_timeout: float) -> No
     BEGIN IMMEDIATE takes the write lock; a read takes the shared lock at its first read."""
     begin = connection.get_execution_options().get("sqlite_begin", "BEGIN")
     raw = connection.connection.driver_connection
-    started, said = time.monotonic(), False
     raw.execute(f"PRAGMA busy_timeout = {int(WAIT_STEP * 1000)}")
     try:
-        while not _try_begin(raw, begin):
-            waited = time.monotonic() - started
-            if waited >= lock_timeout:
-                raise NewsletterError(
-                    f"the database {shown} stayed locked for {lock_timeout:g} s: another "
-                    "program (an import?) is writing to it; try again when it has finished"
-                )
-            if waited >= SAY_WAITING_AFTER and not said:
-                log.warning(
-                    f"waiting for the database {shown}: another program (an import?) is "
-                    f"writing to it; up to {lock_timeout:g} s (Ctrl-C stops)"
-                )
-                said = True
+        _until_unlocked(lambda: _try_begin(raw, begin), shown, lock_timeout)
     finally:  # waits later in the transaction (its commit) are short: readers end quickly
         raw.execute(f"PRAGMA busy_timeout = {int(lock_timeout * 1000)}")
+
+
+def _until_unlocked(
+    attempt: Callable[[], bool], shown: str, lock_timeout: float, pause: float = 0.0
+) -> None:
+    """Call `attempt` until it succeeds (returns True), `pause` s apart; after a second say
+    that we wait, and after `lock_timeout` give up with a clear error."""
+    started, said = time.monotonic(), False
+    while not attempt():
+        waited = time.monotonic() - started
+        if waited >= lock_timeout:
+            raise NewsletterError(
+                f"the database {shown} stayed locked for {lock_timeout:g} s: another "
+                "program (an import?) is writing to it; try again when it has finished"
+            )
+        if waited >= SAY_WAITING_AFTER and not said:
+            log.warning(
+                f"waiting for the database {shown}: another program (an import?) is "
+                f"writing to it; up to {lock_timeout:g} s (Ctrl-C stops)"
+            )
+            said = True
+        time.sleep(pause)
+
+
+def use_write_ahead_log(engine: Engine, shown: str, lock_timeout: float = LOCK_TIMEOUT) -> None:
+    """SQLite: put the file in write-ahead-log mode, in which readers (`status`) never wait
+    for the writer (the sender), nor it for them. The mode is kept in the file.
+
+    The switch needs the file to itself for an instant, and while another connection holds
+    the write lock (a standing-by scheduler trying for the lease) SQLite does not wait for
+    it, whatever the busy timeout (the wait could deadlock): it answers "locked" at once.
+    So we try again until the other's transaction has ended."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as connection:  # outside a transaction, as the switch must be
+        raw = connection.connection.driver_connection
+        if raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+            return
+        _until_unlocked(lambda: _switch_to_wal(raw), shown, lock_timeout, pause=WAIT_STEP / 5)
+
+
+def _switch_to_wal(raw: sqlite3.Connection) -> bool:
+    """Whether the switch is done (or cannot be made: an in-memory database keeps its mode);
+    False while another connection holds the write lock."""
+    try:
+        raw.execute("PRAGMA journal_mode=WAL").fetchone()
+    except sqlite3.OperationalError as exc:
+        if "is locked" in str(exc):
+            return False
+        raise
+    return True
 
 
 def _try_begin(raw: sqlite3.Connection, begin: str) -> bool:

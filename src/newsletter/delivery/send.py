@@ -28,6 +28,7 @@ from newsletter.db import (
     deliveries,
     sends,
     subscribers,
+    use_write_ahead_log,
 )
 from newsletter.issues import Issue
 from newsletter.mail import DkimKeyError, Outgoing, PreparedMessage, sender_domain
@@ -85,7 +86,7 @@ def send_issue(
     """Send the rendered editions (all of `rendered`) through the ledger."""
     config = store.config
     check_can_send(config, transport)
-    _use_write_ahead_log(store)
+    use_write_ahead_log(store.engine, store.shown)
     issue = rendered.issue
     now = utcnow()
     with store.transaction() as connection:
@@ -159,14 +160,6 @@ def send_test(
     finally:
         connection.close()
     return replies
-
-
-def _use_write_ahead_log(store: Store) -> None:
-    """SQLite: readers (`status`) never wait for the sender, nor the sender for them. The
-    mode is kept in the database file."""
-    if store.engine.dialect.name == "sqlite":
-        with store.engine.connect() as connection:  # outside a transaction, as it must be
-            connection.connection.driver_connection.execute("PRAGMA journal_mode=WAL")
 
 
 def _alive(pid: int) -> bool:
