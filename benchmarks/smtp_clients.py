@@ -53,7 +53,7 @@ def with_sendmail(port: int, connections: int, messages: int, data: bytes) -> No
 
 def with_commands(port: int, connections: int, messages: int, data: bytes) -> None:
     """Delivery's own transport, as `send` drives it (pipelined commands, prepared data)."""
-    from newsletter.delivery.transports import Envelope, SmtpServer, SmtpTransport
+    from newsletter.delivery.transports import UNRECORDED, Envelope, SmtpServer, SmtpTransport
 
     transport = SmtpTransport(SmtpServer("127.0.0.1", port, "none"))
     numbers = iter(range(messages))
@@ -66,7 +66,7 @@ def with_commands(port: int, connections: int, messages: int, data: bytes) -> No
                 number = next(numbers, None)
             if number is None:
                 break
-            smtp.send(Envelope(SENDER, recipient(number)), data, "", lambda: None)
+            smtp.send(Envelope(SENDER, recipient(number)), data, "", UNRECORDED)
         smtp.close()
 
     _threads(connection, connections)

@@ -3,6 +3,8 @@ environment."""
 
 from __future__ import annotations
 
+import ssl
+
 import pytest
 
 from newsletter.config import load_config
@@ -136,5 +138,27 @@ def test_a_message_the_ledger_cannot_record_is_dropped_and_the_connection_let_go
         assert time.monotonic() - started < 5
         time.sleep(0.2)
         assert not server.received()
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_the_connections_of_a_send_share_one_verifying_tls_context(certificate, security):
+    """Making a context reads every certificate authority the system trusts (24 ms); a send
+    renews its connections every thousand messages, so it is made once."""
+    from newsletter.delivery.transports.smtp import SmtpServer, SmtpTransport
+
+    cert, key = certificate
+    server = SecureServer(cert, key, implicit=security == "tls", password=PASSWORD).start()
+    try:
+        smtp = SmtpServer("127.0.0.1", server.port, security, ca_file=cert, timeout=20)
+        transport = SmtpTransport(smtp)
+        first, second = transport.connect(), transport.connect()
+        contexts = {id(connection.smtp.sock.context) for connection in (first, second)}
+        assert len(contexts) == 1
+        assert first.smtp.sock.context.verify_mode == ssl.CERT_REQUIRED
+        assert first.smtp.sock.context.check_hostname
+        first.close()
+        second.close()
     finally:
         server.stop()
