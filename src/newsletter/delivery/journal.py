@@ -95,6 +95,7 @@ class Journal:
         self._closing = False
         self._failed: BaseException | None = None
         self._last_beat = 0.0
+        self._walks: dict[int, ledger.Walk] = {}  # the claims' walks, a send each
         with database_errors(f"the ledger in {shown}"):
             # BEGIN IMMEDIATE on SQLite: the writer takes the write lock up front.
             self._connection = writing(engine.connect())
@@ -123,12 +124,14 @@ class Journal:
             self._check()
             self._outcomes.append(outcome)
 
-    def claim(self, send_id: int, limit: int) -> list[ledger.Claimed]:
+    def claim(self, send_id: int, limit: int, sweep: bool = False) -> list[ledger.Claimed]:
         """Claim rows in a transaction of its own, committed when this returns: before any
-        mark of those rows can be asked for."""
+        mark of those rows can be asked for. `sweep`: look over the whole send for rows left
+        behind (ledger.Walk)."""
         self._check()
+        walk = self._walks.setdefault(send_id, ledger.Walk())
         with self._turn, database_errors(f"the ledger in {self.shown}"), self._claims.begin():
-            return ledger.claim(self._claims, send_id, self.worker_id, limit, utcnow())
+            return ledger.claim(self._claims, send_id, self.worker_id, limit, utcnow(), walk, sweep)
 
     def call(self, work: Callable[[Connection, dt.datetime], Any]) -> Any:
         """Run `work(connection, now)` in the next group's transaction; its result."""

@@ -194,16 +194,46 @@ def recover(connection: Connection, dead: list[int], at: dt.datetime) -> tuple[i
     return released, uncertain
 
 
+# A claim looks at this many times as many ids as it wants at once: the ids of a send's
+# rows are consecutive (its snapshot inserts them together), so a window holds mostly rows
+# still pending, however far the send has gone.
+WINDOW = 4
+
+
+@dataclass
+class Walk:
+    """Where one worker's claims of one send go on from. No index covers the state (see
+    db/tables.py: a message's progress updates its row without touching an index), so
+    claims walk the send's ids a window at a time, each a bounded range of the (send_id, id)
+    index whatever the planner makes of it. Rows that go back to pending behind the walk
+    (another worker's, given back at its stop) are found by a sweep of the whole send."""
+
+    next_id: int | None = None  # the ids below it were looked at
+    end: int = 0  # one past the send's last id
+    swept: bool = False  # a sweep after the walk's end found nothing
+
+
 def claim(
-    connection: Connection, send_id: int, worker_id: int, limit: int, at: dt.datetime
+    connection: Connection,
+    send_id: int,
+    worker_id: int,
+    limit: int,
+    at: dt.datetime,
+    walk: Walk | None = None,
+    sweep: bool = False,
 ) -> list[Claimed]:
     """Take up to `limit` rows that are due, pending ones first; on PostgreSQL rows other
     workers hold are skipped, not waited for. Rows of people who left since the snapshot
-    become skipped."""
-    rows = _take(connection, send_id, worker_id, limit, at, deliveries.c.state == PENDING)
+    become skipped. Once the walk is over, the send is swept for rows left behind the first
+    time nothing else is found, and after that only when asked (`sweep`)."""
+    walk = walk or Walk()
+    rows = _walk(connection, send_id, worker_id, limit, at, walk)
     if len(rows) < limit:  # then the deferred ones whose time has come
         due = sa.and_(deliveries.c.state == DEFERRED, deliveries.c.next_attempt_at <= at)
         rows += _take(connection, send_id, worker_id, limit - len(rows), at, due)
+    if not rows and (sweep or not walk.swept):
+        rows = _take(connection, send_id, worker_id, limit, at, deliveries.c.state == PENDING)
+        walk.swept = not rows
     rows.sort(key=lambda row: row.id)
     gone = [row.id for row in rows if row.subscriber_status != ACTIVE]  # None: forgotten
     if gone:
@@ -215,9 +245,33 @@ def claim(
     return [Claimed(*row[:-1]) for row in rows if row.subscriber_status == ACTIVE]
 
 
+def _walk(connection: Connection, send_id: int, worker_id: int, limit: int, at, walk: Walk) -> list:
+    if walk.next_id is None:
+        first, last = connection.execute(
+            sa.select(sa.func.min(deliveries.c.id), sa.func.max(deliveries.c.id)).where(
+                deliveries.c.send_id == send_id
+            )
+        ).one()
+        walk.next_id, walk.end = (first or 0), (last or -1) + 1
+    rows: list = []
+    while len(rows) < limit and walk.next_id < walk.end:
+        wanted = limit - len(rows)
+        stop = min(walk.next_id + wanted * WINDOW, walk.end)
+        window = sa.and_(
+            deliveries.c.state == PENDING,
+            deliveries.c.id >= walk.next_id,
+            deliveries.c.id < stop,
+        )
+        taken = _take(connection, send_id, worker_id, wanted, at, window)
+        rows += taken
+        # A full take may have left pending rows in the window; else it holds none.
+        walk.next_id = max(row.id for row in taken) + 1 if len(taken) == wanted else stop
+    return rows
+
+
 def _take(connection: Connection, send_id: int, worker_id: int, limit: int, at, which) -> list:
-    # One state at a time, in id order: a range of the (send_id, state, id) index, however
-    # long the send (an OR of two states made SQLite scan the whole send for each claim).
+    # One state at a time, in id order (an OR of two states made SQLite scan the whole send
+    # for each claim).
     chosen = (
         sa.select(deliveries.c.id)
         .where(deliveries.c.send_id == send_id, which)

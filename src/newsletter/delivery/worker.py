@@ -101,6 +101,8 @@ class Worker:
         self._claim_wanted = threading.Event()
         self._claiming = False  # the claimer is at work
         self._drained = False  # its last claim found nothing due
+        self._sweep = False  # the next claim looks over the whole send for rows left behind
+        self._swept = False  # the last claim was such a look, and found nothing
         self._finished = False
         self.error: BaseException | None = None
 
@@ -140,6 +142,9 @@ class Worker:
                     self._claimed.wait(0.2)
                     continue
                 wait = self._seconds_to_next_retry()  # the last claim found nothing due
+                if wait is None and not self._swept:
+                    self._sweep, self._drained = True, False  # a last look before giving up
+                    continue
                 if wait is None:
                     return None  # nothing left that this process can send
                 self.progress(None)
@@ -154,20 +159,23 @@ class Worker:
             self._claim_wanted.clear()
             if self._finished:
                 return
+            with self._lock:
+                sweep, self._sweep = self._sweep, False
             try:
-                jobs = self._claim()
+                jobs = self._claim(sweep)
             except BaseException as exc:  # stop the others; run() re-raises it
                 jobs = []
                 self._fail(exc)
             with self._lock:
                 self._queue.extend(jobs)
                 self._drained = not jobs
+                self._swept = sweep and not jobs
                 self._claiming = False
                 self._claimed.notify_all()
 
-    def _claim(self) -> list[tuple[Edition, ledger.Claimed]]:
+    def _claim(self, sweep: bool) -> list[tuple[Edition, ledger.Claimed]]:
         for edition in self.editions.values():
-            claimed = self.journal.claim(edition.send_id, self._claim_size)
+            claimed = self.journal.claim(edition.send_id, self._claim_size, sweep)
             if claimed:
                 return [(edition, row) for row in claimed]
         return []
