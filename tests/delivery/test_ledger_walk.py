@@ -12,6 +12,8 @@ import sqlalchemy as sa
 from newsletter.db import PENDING, SENT, deliveries
 from newsletter.delivery import ledger
 from newsletter.delivery.hot_writes import HotWrites
+from newsletter.delivery.journal import Journal
+from newsletter.subscribers import Change
 
 from .conftest import add_subscribers
 
@@ -111,3 +113,70 @@ def _updates(driver) -> tuple[int, int]:
     ).fetchone()
     driver.commit()
     return row
+
+
+def test_a_claim_of_only_people_who_left_goes_on_to_the_next_rows(store):
+    """Three who unsubscribed since the snapshot, then two still subscribed: a claim of three
+    skips the three and brings the two, where an empty claim would have ended the worker."""
+    send_id, worker = a_send(store, 5)
+    with store.reading() as connection:
+        rows = (
+            connection.execute(
+                sa.select(deliveries.c.email)
+                .where(deliveries.c.send_id == send_id)
+                .order_by(deliveries.c.id)
+            )
+            .scalars()
+            .all()
+        )
+    for email in rows[:3]:
+        store.set_status(email, "unsubscribed", Change("test", "tester", NOW))
+    with store.transaction() as connection:
+        claimed = ledger.claim(connection, send_id, worker, 3, NOW, ledger.Walk())
+    assert [row.email for row in claimed] == rows[3:]
+
+
+def test_a_walk_starts_at_the_first_pending_row(store):
+    """A worker joining a send half sent goes straight to what is left: one window, not a
+    window for each stretch of rows already sent."""
+    send_id, worker = a_send(store, 40)
+    with store.transaction() as connection:
+        ids = (
+            connection.execute(
+                sa.select(deliveries.c.id)
+                .where(deliveries.c.send_id == send_id)
+                .order_by(deliveries.c.id)
+            )
+            .scalars()
+            .all()
+        )
+        connection.execute(
+            sa.update(deliveries).where(deliveries.c.id.in_(ids[:30])).values(state=SENT)
+        )
+    updates = []
+
+    def seen(connection, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("UPDATE"):
+            updates.append(statement)
+
+    sa.event.listen(store.engine, "before_cursor_execute", seen)
+    try:
+        assert claim(store, send_id, worker, 2, ledger.Walk()) == ids[30:32]
+    finally:
+        sa.event.remove(store.engine, "before_cursor_execute", seen)
+    assert len(updates) == 1
+
+
+def test_a_message_whose_connection_broke_before_it_is_swept_up_again(store):
+    """Its row goes back to pending behind the walk; the journal says so to the walks, and
+    the next claim that finds nothing else sweeps it up."""
+    send_id, worker = a_send(store, 6)
+    journal = Journal(store.engine, worker, [send_id], store.shown)
+    try:
+        taken = journal.claim(send_id, 10)
+        assert len(taken) == 6 and journal.claim(send_id, 10) == []  # swept: nothing left
+        journal.record(ledger.Outcome(taken[2].id, PENDING, None, "lost", attempted=False))
+        journal.call(lambda connection, at: None)  # the outcome is committed
+        assert [row.id for row in journal.claim(send_id, 10)] == [taken[2].id]
+    finally:
+        journal.close()

@@ -30,7 +30,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
-from newsletter.db import database_errors, writing
+from newsletter.db import PENDING, database_errors, writing
 
 from . import ledger
 from .hot_writes import HotWrites
@@ -123,13 +123,16 @@ class Journal:
         with self._lock:
             self._check()
             self._outcomes.append(outcome)
+            if outcome.state == PENDING:  # back behind the walk (a connection lost before it)
+                ledger.went_back(self._walks.values())
 
     def claim(self, send_id: int, limit: int, sweep: bool = False) -> list[ledger.Claimed]:
         """Claim rows in a transaction of its own, committed when this returns: before any
         mark of those rows can be asked for. `sweep`: look over the whole send for rows left
         behind (ledger.Walk)."""
-        self._check()
-        walk = self._walks.setdefault(send_id, ledger.Walk())
+        with self._lock:
+            self._check()
+            walk = self._walks.setdefault(send_id, ledger.Walk())
         with self._turn, database_errors(f"the ledger in {self.shown}"), self._claims.begin():
             return ledger.claim(self._claims, send_id, self.worker_id, limit, utcnow(), walk, sweep)
 

@@ -204,13 +204,22 @@ WINDOW = 4
 class Walk:
     """Where one worker's claims of one send go on from. No index covers the state (see
     db/tables.py: a message's progress updates its row without touching an index), so
-    claims walk the send's ids a window at a time, each a bounded range of the (send_id, id)
-    index whatever the planner makes of it. Rows that go back to pending behind the walk
-    (another worker's, given back at its stop) are found by a sweep of the whole send."""
+    claims walk the send's ids a window at a time, each a short range of ids. The walk
+    starts at the first pending row (a worker joining a send half sent skips the sent half
+    in one statement). Rows that go back to pending behind the walk (a connection lost
+    before the data, another worker's given back at its stop) are found by a sweep of the
+    whole send."""
 
     next_id: int | None = None  # the ids below it were looked at
     end: int = 0  # one past the send's last id
     swept: bool = False  # a sweep after the walk's end found nothing
+
+
+def went_back(walks: Iterable[Walk]) -> None:
+    """A row went back to pending behind these walks: the next claim that finds nothing
+    else sweeps."""
+    for walk in walks:
+        walk.swept = False
 
 
 def claim(
@@ -227,32 +236,39 @@ def claim(
     become skipped. Once the walk is over, the send is swept for rows left behind the first
     time nothing else is found, and after that only when asked (`sweep`)."""
     walk = walk or Walk()
-    rows = _walk(connection, send_id, worker_id, limit, at, walk)
-    if len(rows) < limit:  # then the deferred ones whose time has come
-        due = sa.and_(deliveries.c.state == DEFERRED, deliveries.c.next_attempt_at <= at)
-        rows += _take(connection, send_id, worker_id, limit - len(rows), at, due)
-    if not rows and (sweep or not walk.swept):
-        rows = _take(connection, send_id, worker_id, limit, at, deliveries.c.state == PENDING)
-        walk.swept = not rows
-    rows.sort(key=lambda row: row.id)
-    gone = [row.id for row in rows if row.subscriber_status != ACTIVE]  # None: forgotten
-    if gone:
-        connection.execute(
-            sa.update(deliveries)
-            .where(deliveries.c.id.in_(gone))
-            .values(state=SKIPPED, reply="no longer subscribed when its turn came", updated_at=at)
-        )
-    return [Claimed(*row[:-1]) for row in rows if row.subscriber_status == ACTIVE]
+    while True:  # until a row of someone still subscribed, or none
+        rows = _walk(connection, send_id, worker_id, limit, at, walk)
+        if len(rows) < limit:  # then the deferred ones whose time has come
+            due = sa.and_(deliveries.c.state == DEFERRED, deliveries.c.next_attempt_at <= at)
+            rows += _take(connection, send_id, worker_id, limit - len(rows), at, due)
+        if not rows and (sweep or not walk.swept):
+            rows = _take(connection, send_id, worker_id, limit, at, deliveries.c.state == PENDING)
+            walk.swept = not rows
+        rows.sort(key=lambda row: row.id)
+        gone = [row.id for row in rows if row.subscriber_status != ACTIVE]  # None: forgotten
+        if gone:
+            connection.execute(
+                sa.update(deliveries)
+                .where(deliveries.c.id.in_(gone))
+                .values(
+                    state=SKIPPED, reply="no longer subscribed when its turn came", updated_at=at
+                )
+            )
+        kept = [Claimed(*row[:-1]) for row in rows if row.subscriber_status == ACTIVE]
+        if kept or not rows:  # a claim of only people who left is no sign that none is left
+            return kept
 
 
 def _walk(connection: Connection, send_id: int, worker_id: int, limit: int, at, walk: Walk) -> list:
     if walk.next_id is None:
-        first, last = connection.execute(
-            sa.select(sa.func.min(deliveries.c.id), sa.func.max(deliveries.c.id)).where(
-                deliveries.c.send_id == send_id
-            )
-        ).one()
-        walk.next_id, walk.end = (first or 0), (last or -1) + 1
+        of_send = deliveries.c.send_id == send_id
+        pending = sa.and_(of_send, deliveries.c.state == PENDING)
+        first = connection.execute(sa.select(sa.func.min(deliveries.c.id)).where(pending))
+        last = connection.execute(sa.select(sa.func.max(deliveries.c.id)).where(of_send))
+        walk.end = (last.scalar() or -1) + 1
+        walk.next_id = first.scalar()
+        if walk.next_id is None:  # nothing pending: the walk is over before it starts
+            walk.next_id = walk.end
     rows: list = []
     while len(rows) < limit and walk.next_id < walk.end:
         wanted = limit - len(rows)

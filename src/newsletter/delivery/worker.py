@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from newsletter.config import Config
-from newsletter.db import DEFERRED, deliveries
+from newsletter.db import DEFERRED, PENDING, deliveries
 from newsletter.mail import Filled, Outgoing, PreparedMessage, Recipient, sender_domain
 
 from . import ledger, policy
@@ -60,6 +60,9 @@ class Options:
         default_factory=lambda: policy.RetryPolicy(5, 60, dt.timedelta(hours=48))
     )
 
+
+# Seconds between two sweeps of the sends while waiting for retries (ledger.Walk).
+SWEEP_EVERY = 30.0
 
 # Called for each message done, with its new state; and with None while waiting.
 Progress = Callable[[str | None], None]
@@ -103,6 +106,7 @@ class Worker:
         self._drained = False  # its last claim found nothing due
         self._sweep = False  # the next claim looks over the whole send for rows left behind
         self._swept = False  # the last claim was such a look, and found nothing
+        self._last_sweep = time.monotonic()
         self._finished = False
         self.error: BaseException | None = None
 
@@ -150,6 +154,9 @@ class Worker:
                 self.progress(None)
                 self.stop.wait(min(wait, 1.0))
                 self._drained = False
+                # Meanwhile, rows other workers gave back (at their stop) are not left behind.
+                if time.monotonic() - self._last_sweep >= SWEEP_EVERY:
+                    self._sweep = True
             return None
 
     def _claim_ahead(self) -> None:
@@ -161,6 +168,8 @@ class Worker:
                 return
             with self._lock:
                 sweep, self._sweep = self._sweep, False
+                if sweep:
+                    self._last_sweep = time.monotonic()
             try:
                 jobs = self._claim(sweep)
             except BaseException as exc:  # stop the others; run() re-raises it
@@ -249,6 +258,9 @@ class Worker:
             outcome = policy.lost(claimed, exc, message_id)
             keep = False
         self.journal.record(outcome)
+        if outcome.state == PENDING:  # to be sent again: not done until it is
+            with self._lock:
+                self._swept = False
         self.progress(outcome.state)
         return keep
 
