@@ -38,6 +38,13 @@ def claim(store, send_id: int, worker: int, limit: int, walk: ledger.Walk, sweep
         ]
 
 
+def in_order(store, send_id: int, column) -> list:
+    """`column` of the send's rows, in the order of their ids."""
+    with store.reading() as connection:
+        query = sa.select(column).where(deliveries.c.send_id == send_id).order_by(deliveries.c.id)
+        return connection.execute(query).scalars().all()
+
+
 def give_back(store, ids: list[int]) -> None:
     """As a worker's clean stop gives back what it claimed and never handed over."""
     with store.transaction() as connection:
@@ -119,16 +126,7 @@ def test_a_claim_of_only_people_who_left_goes_on_to_the_next_rows(store):
     """Three who unsubscribed since the snapshot, then two still subscribed: a claim of three
     skips the three and brings the two, where an empty claim would have ended the worker."""
     send_id, worker = a_send(store, 5)
-    with store.reading() as connection:
-        rows = (
-            connection.execute(
-                sa.select(deliveries.c.email)
-                .where(deliveries.c.send_id == send_id)
-                .order_by(deliveries.c.id)
-            )
-            .scalars()
-            .all()
-        )
+    rows = in_order(store, send_id, deliveries.c.email)
     for email in rows[:3]:
         store.set_status(email, "unsubscribed", Change("test", "tester", NOW))
     with store.transaction() as connection:
@@ -140,16 +138,8 @@ def test_a_walk_starts_at_the_first_pending_row(store):
     """A worker joining a send half sent goes straight to what is left: one window, not a
     window for each stretch of rows already sent."""
     send_id, worker = a_send(store, 40)
+    ids = in_order(store, send_id, deliveries.c.id)
     with store.transaction() as connection:
-        ids = (
-            connection.execute(
-                sa.select(deliveries.c.id)
-                .where(deliveries.c.send_id == send_id)
-                .order_by(deliveries.c.id)
-            )
-            .scalars()
-            .all()
-        )
         connection.execute(
             sa.update(deliveries).where(deliveries.c.id.in_(ids[:30])).values(state=SENT)
         )
