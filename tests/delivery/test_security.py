@@ -9,6 +9,7 @@ import pytest
 
 from newsletter.config import load_config
 from newsletter.core import NewsletterError
+from newsletter.delivery import transport_for
 from newsletter.subscribers import open_store
 
 from .conftest import add_subscribers
@@ -140,6 +141,24 @@ def test_a_message_the_ledger_cannot_record_is_dropped_and_the_connection_let_go
         assert not server.received()
     finally:
         server.stop()
+
+
+def test_a_certificate_authority_file_that_is_not_there_stops_the_send_before_it_starts(
+    sample_project, environ
+):
+    """Named as the settings name it, and taken relative to the project, as the outbox is."""
+    (sample_project / "ca.pem").write_text("not a certificate\n")
+    settings = {**environ, "NEWSLETTER_SMTP_SECURITY": "starttls"}
+    missing = load_config(sample_project, {**settings, "NEWSLETTER_SMTP_CA_FILE": "nope.pem"})
+    with pytest.raises(NewsletterError) as error:
+        transport_for(missing)
+    assert str(error.value) == (
+        f"smtp.ca_file: cannot use {sample_project / 'nope.pem'} as a certificate authority: "
+        "No such file or directory"
+    )
+    garbled = load_config(sample_project, {**settings, "NEWSLETTER_SMTP_CA_FILE": "ca.pem"})
+    with pytest.raises(NewsletterError, match=r"^smtp.ca_file: cannot use .*ca.pem as a c"):
+        transport_for(garbled)
 
 
 @pytest.mark.parametrize("security", ["starttls", "tls"])

@@ -24,7 +24,7 @@ def transport_for(config: Config) -> Transport:
         smtp.username,
         config.smtp_password,
         smtp.timeout,
-        smtp.ca_file,
+        str(config.project_dir / smtp.ca_file) if smtp.ca_file else None,  # as the outbox
     )
     return SmtpTransport(server)
 

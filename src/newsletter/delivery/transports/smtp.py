@@ -17,6 +17,8 @@ import ssl
 import threading
 from dataclasses import dataclass
 
+from newsletter.core import NewsletterError
+
 from .base import ConnectionLost, Envelope, HandOver, Reply, TransportUnavailable
 
 DOT = b".\r\n"  # ends a message's data
@@ -44,26 +46,16 @@ class SmtpTransport:
 
     def __init__(self, server: SmtpServer):
         self.server = server
-        self._tls: ssl.SSLContext | None = None
-        self._tls_made = threading.Lock()
+        # One context for all connections: making one reads every certificate authority the
+        # system trusts, 24 ms with the interpreter's lock held, and connections are renewed
+        # every messages_per_connection messages.
+        self._tls = _tls_context(server)
 
     def describe(self) -> str:
         return self.server.describe()
 
     def connect(self) -> SmtpConnection:
-        return SmtpConnection(self.server, self._tls_context())
-
-    def _tls_context(self) -> ssl.SSLContext | None:
-        """One context for all connections, made at the first: making one reads every
-        certificate authority the system trusts, 24 ms here with the interpreter's lock
-        held, and connections are renewed every messages_per_connection messages."""
-        if self.server.security == "none":
-            return None
-        with self._tls_made:
-            if self._tls is None:
-                # Verifies the server's certificate and name.
-                self._tls = ssl.create_default_context(cafile=self.server.ca_file)
-            return self._tls
+        return SmtpConnection(self.server, self._tls)
 
 
 class SmtpConnection:
@@ -286,6 +278,19 @@ def _dot_stuffed(message: bytes) -> bytes:
     when they need none (dot_free)."""
     stuffed = _LINE_STARTING_WITH_DOT.sub(b"\n..", message)
     return b"." + stuffed if stuffed.startswith(b".") else stuffed
+
+
+def _tls_context(server: SmtpServer) -> ssl.SSLContext | None:
+    """A context that verifies the server's certificate and name; None without TLS."""
+    if server.security == "none":
+        return None
+    try:
+        return ssl.create_default_context(cafile=server.ca_file)
+    except (OSError, ssl.SSLError) as exc:
+        why = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or str(exc)
+        raise NewsletterError(
+            f"smtp.ca_file: cannot use {server.ca_file} as a certificate authority: {why}"
+        ) from None
 
 
 def _open(server: SmtpServer, context: ssl.SSLContext | None) -> smtplib.SMTP:
