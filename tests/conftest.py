@@ -39,6 +39,12 @@ def copy_sample_project(target: Path) -> Path:
     return target
 
 
+@pytest.fixture(autouse=True)
+def own_cache_folder(tmp_path_factory, monkeypatch) -> None:
+    """Each test its own cache folder: no SpamAssassin score kept from another test."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+
+
 @pytest.fixture
 def sample_project(tmp_path: Path) -> Path:
     """A throwaway copy of the repository's own newsletter project."""

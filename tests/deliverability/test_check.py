@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -204,7 +205,7 @@ def test_links_finds_dead_and_slow_links_at_their_lines_and_follows_redirects(
 )
 def test_the_spam_score_is_in_the_report_with_the_rules_that_fired(project):
     write_issue(project, "2027-02", BAD_SUBJECT)
-    report = check_issue(load_config(project, {}), "2027-02", {})
+    report = check_issue(load_config(project, {}), "2027-02", os.environ)
     assert set(report.spam) == {"en", "ja"}
     assert report.spam["en"]["score"] < 2.0  # a warning only above 2
     assert all(rule["name"].isupper() for rule in report.spam["en"]["rules"])

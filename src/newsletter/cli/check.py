@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sys
@@ -50,7 +51,15 @@ def show_report(report, links: bool, err: bool = False) -> None:
         color = "red" if finding.level == "error" else "yellow"
         click.secho(str(finding), fg=color, err=err)
     for language, spam in report.spam.items():
-        click.echo(f"{report.issue} ({language}): SpamAssassin score {spam['score']:g}", err=err)
+        scored_at = dt.datetime.fromisoformat(spam["scored_at"])
+        kept = (
+            f" (kept from {scored_at:%Y-%m-%d %H:%M} UTC: the same message, the same SpamAssassin)"
+            if spam["reused"]
+            else ""
+        )
+        click.echo(
+            f"{report.issue} ({language}): SpamAssassin score {spam['score']:g}{kept}", err=err
+        )
     if not report.spam and not report.errors:
         click.echo(f"{report.issue}: no spam score (SpamAssassin is not installed)", err=err)
     if links:

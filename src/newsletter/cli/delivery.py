@@ -65,8 +65,7 @@ def send(project: Project, issue: str | None, languages: tuple[str, ...], **opti
     if options["test_to"]:
         return _send_test(config, found, chosen, options["test_to"])
     delivery.check_ready(found, " (--test-to ADDRESS sends a draft to you alone)")
-    if not options["cancel"]:
-        _preflight(project, found, options["force"])
+    checked = None if options["cancel"] else _preflight(project, found, options["force"])
     store = open_store_announced(project)
     if options["cancel"]:
         for language, count in delivery.cancel_sends(store, found, chosen).items():
@@ -85,7 +84,15 @@ def send(project: Project, issue: str | None, languages: tuple[str, ...], **opti
     with stopping_on_signals(stop):
         try:
             report, _ = delivery.send_ready_issue(
-                store, found, chosen, transport, run, stop, progress, options["retry_uncertain"]
+                store,
+                found,
+                chosen,
+                transport,
+                run,
+                stop,
+                progress,
+                options["retry_uncertain"],
+                checked,
             )
         except delivery.ServerGone as exc:
             raise NewsletterError(
@@ -97,8 +104,9 @@ def send(project: Project, issue: str | None, languages: tuple[str, ...], **opti
     _report(found.slug, report, stopped=stop.is_set())
 
 
-def _preflight(project: Project, issue, force: bool) -> None:
-    """`newsletter check` before anything is sent: its errors stop the send unless --force."""
+def _preflight(project: Project, issue, force: bool):
+    """`newsletter check` before anything is sent: its errors stop the send unless --force.
+    The editions as checked, to be sent as they are."""
     from newsletter.deliverability import check_issue
 
     from .check import show_report
@@ -111,6 +119,7 @@ def _preflight(project: Project, issue, force: bool) -> None:
             f"not sent: `newsletter check` found {plural(len(report.errors), 'error')} in "
             f"{issue.slug}; fix them, or send anyway with --force"
         )
+    return report.rendered
 
 
 def _languages(config, languages: tuple[str, ...]) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -24,7 +25,8 @@ from .content import edition_findings
 from .findings import ERROR, WARNING, CheckReport, Finding, Locator
 from .links import TIMEOUT, check_links
 from .scan import scan_html
-from .spam import ERROR_SCORE, WARNING_SCORE, spam_score, spamassassin
+from .scores import ScoreCache, cache_folder, score_key, scorer_fingerprint
+from .spam import ERROR_SCORE, WARNING_SCORE, SpamScore, spam_score, spamassassin
 
 SPAM_WORKERS = 2  # each run is mostly Perl starting up, on one core
 
@@ -53,12 +55,14 @@ def check_issue(
         message = "is a draft: `send` refuses it until its file says 'status: ready'"
         report.findings.append(at.at(("status",), WARNING, "", message))
     report.findings += signing_findings(config, at)
-    rendered = Renderer(config).render(issue)  # once: validate's size warnings come from it
+    # Once: validate's size warnings come from it, and `send` sends it.
+    report.rendered = rendered = Renderer(config).render(issue)
     shown = display_path(Path(path))
     report.findings += [
         Finding(shown, None, WARNING, "", text) for text in issue_warnings(rendered)
     ]
-    report.findings += rendered_findings(config, issue, rendered, at, report, spam)
+    kept_scores = ScoreCache(cache_folder(environ)) if spam else None
+    report.findings += rendered_findings(config, issue, rendered, at, report, kept_scores)
     if links:
         report.findings += link_findings(config, rendered, at, report, link_timeout)
     return report
@@ -90,8 +94,10 @@ def rendered_findings(
     rendered: RenderedIssue,
     at: Locator,
     report: CheckReport,
-    spam: bool,
+    kept_scores: ScoreCache | None,
 ) -> list[Finding]:
+    """Each edition's message as a subscriber gets it: its parts, and its spam score unless
+    `kept_scores` is None."""
     messages = {
         language: preview_message(edition, config)
         for language, edition in rendered.editions.items()
@@ -101,17 +107,10 @@ def rendered_findings(
         for language, edition in rendered.editions.items()
         for finding in edition_findings(config, issue, edition, messages[language], at)
     ]
-    program = spamassassin() if spam else None
+    program = spamassassin() if kept_scores is not None else None
     if program is None:
         return found
-    with ThreadPoolExecutor(max_workers=SPAM_WORKERS) as pool:
-        scores = dict(
-            zip(
-                messages,
-                pool.map(lambda m: _score(m.as_bytes(), program), messages.values()),
-                strict=True,
-            )
-        )
+    scores = spam_scores(messages, program, kept_scores)
     for language, score in scores.items():
         if isinstance(score, str):
             found.append(at.issue(WARNING, language, f"no spam score: {score}"))
@@ -123,9 +122,27 @@ def rendered_findings(
     return found
 
 
-def _score(message: bytes, program: str):
+def spam_scores(
+    messages: dict[str, EmailMessage], program: str, cache: ScoreCache
+) -> dict[str, SpamScore | str]:
+    """Each edition's score (or why there is none): kept from an earlier run on the same
+    message, else from SpamAssassin, the editions at once."""
+    scorer = scorer_fingerprint(program)
+    keys = {language: score_key(message, scorer) for language, message in messages.items()}
+    scores: dict[str, SpamScore | str | None] = {k: cache.get(key) for k, key in keys.items()}
+    unscored = [language for language, score in scores.items() if score is None]
+    with ThreadPoolExecutor(max_workers=SPAM_WORKERS) as pool:
+        runs = {language: pool.submit(_score, messages[language], program) for language in unscored}
+    for language, run in runs.items():
+        scores[language] = score = run.result()
+        if isinstance(score, SpamScore):
+            cache.put(keys[language], score)
+    return scores
+
+
+def _score(message: EmailMessage, program: str) -> SpamScore | str:
     try:
-        return spam_score(message, program)
+        return spam_score(message.as_bytes(), program)
     except RuntimeError as exc:
         return str(exc)
 

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from newsletter.core import Document, Loc, load_yaml, plural
+from newsletter.render import RenderedIssue
 
 ERROR, WARNING = "error", "warning"
 
@@ -38,6 +39,8 @@ class CheckReport:
     findings: list[Finding] = field(default_factory=list)
     spam: dict[str, dict] = field(default_factory=dict)  # language -> {score, rules}
     links_checked: int = 0
+    # What was checked, every edition, for `send` to send as it is (None: not rendered).
+    rendered: RenderedIssue | None = field(default=None, compare=False, repr=False)
 
     @property
     def errors(self) -> list[Finding]:

@@ -6,6 +6,7 @@ report appended to the message. About a second a message, mostly Perl starting u
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 import subprocess
@@ -24,11 +25,15 @@ _SCORE = re.compile(r"Content analysis details:\s+\((-?\d+(?:\.\d+)?) points")
 class SpamScore:
     score: float
     rules: list[tuple[str, float, str]]  # (name, points, description) of rules with points
+    scored_at: dt.datetime
+    reused: bool = False  # kept from an earlier run on the same message (scores.py)
 
     def as_json(self) -> dict:
         return {
             "score": self.score,
             "rules": [{"name": n, "points": p, "description": d} for n, p, d in self.rules],
+            "scored_at": self.scored_at.isoformat(timespec="seconds"),
+            "reused": self.reused,
         }
 
     def describe(self) -> str:
@@ -68,4 +73,4 @@ def parse_report(output: str) -> SpamScore:
         for points, name, description in _RULE.findall(table)
         if float(points)
     ]
-    return SpamScore(float(score[1]) or 0.0, rules)  # never -0
+    return SpamScore(float(score[1]) or 0.0, rules, dt.datetime.now(dt.UTC))  # never -0

@@ -40,11 +40,17 @@ def send_ready_issue(
     stop: threading.Event,
     progress: Progress,
     retry_uncertain: bool = False,
+    checked: RenderedIssue | None = None,
 ) -> tuple[SendReport, str]:
-    """Render the ready `issue`'s editions and send them through the ledger (which sends
-    nobody an edition twice); the report, and the hash of the content that was sent."""
+    """Send the ready `issue`'s editions in `languages` through the ledger (which sends
+    nobody an edition twice), as `checked` rendered them (`newsletter check` did: what was
+    checked is what is sent), else rendered now; the report, and the hash of the content
+    that was sent."""
     check_ready(issue)
-    rendered = Renderer(store.config).render(issue, languages)
+    if checked is not None:
+        rendered = checked.only(languages)
+    else:
+        rendered = Renderer(store.config).render(issue, languages)
     report = send_issue(store, rendered, transport, options, stop, progress, retry_uncertain)
     return report, content_hash(rendered)
 

@@ -93,6 +93,9 @@ class RenderedIssue:
     def edition(self, language: str) -> RenderedEdition:
         return self.editions[language]
 
+    def only(self, languages: list[str]) -> RenderedIssue:
+        return dataclasses.replace(self, editions={k: self.editions[k] for k in languages})
+
 
 class Renderer:
     """Renders issues of one project; keep one for many issues (templates are compiled once)."""

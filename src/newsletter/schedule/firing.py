@@ -13,6 +13,7 @@ from newsletter.core import NewsletterError, ProblemsError, plural
 from newsletter.db import DONE, FAILED, RUNNING
 from newsletter.deliverability import check_issue
 from newsletter.issues import Issue, find_issue
+from newsletter.render import RenderedIssue
 
 from . import jobs
 from .plans import Plan, claim, finish, leave_running, local_time, utcnow
@@ -46,8 +47,8 @@ def _send(context: jobs.Context, plan: Plan) -> None:
     )
     try:
         issue = revalidate(store.config, plan)
-        if not resumed:  # a send begun was checked when it began
-            preflight(config, issue)
+        # A send begun was checked when it began.
+        checked = None if resumed else preflight(config, issue)
         # As for `newsletter send`: a signing key, and a server that answers, or nothing is sent.
         report, sent_hash = delivery.send_ready_issue(
             store,
@@ -58,6 +59,7 @@ def _send(context: jobs.Context, plan: Plan) -> None:
             delivery.options_for(config, processes=1),
             context.stop,
             lambda _state: None,
+            checked=checked,
         )
     except delivery.ServerGone as exc:
         outcome = (
@@ -110,12 +112,14 @@ def revalidate(config, plan: Plan) -> Issue:
     return issue
 
 
-def preflight(config, issue: Issue) -> None:
+def preflight(config, issue: Issue) -> RenderedIssue | None:
     """`newsletter check`'s errors stop a planned send as they stop `newsletter send`
-    (which an editor can force; a plan cannot): NewsletterError with each of them."""
+    (which an editor can force; a plan cannot): NewsletterError with each of them. The
+    editions as checked, to be sent as they are."""
     report = check_issue(config, str(issue.source), os.environ)
     if report.errors:
         found = "\n".join(str(finding) for finding in sorted(report.errors))
         raise NewsletterError(
             f"`newsletter check` found {plural(len(report.errors), 'error')}:\n{found}"
         )
+    return report.rendered
