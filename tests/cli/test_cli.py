@@ -348,3 +348,18 @@ def test_p_given_twice_the_later_one_counts(run, sample_project, tmp_path):
     assert result.exit_code == 0, result.output
     result = run("-p", str(sample_project), "validate", "-p", str(tmp_path / "nowhere"))
     assert result.output == f"error: the project folder {tmp_path / 'nowhere'} does not exist\n"
+
+
+def test_a_command_closes_its_database_before_the_process_ends(sample_project):
+    """SQLite folds its write-ahead log back into the database file as the last connection
+    closes: a send leaves no newsletter.db-wal beside it, however the process exits."""
+    newsletter = Path(sys.executable).with_name("newsletter")
+    sent = subprocess.run(
+        [str(newsletter), "-p", str(sample_project), "send", "2013-05", "--yes"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert sent.returncode == 0, sent.stderr
+    assert "2013-05 en: 0 sent" in sent.stdout
+    assert sorted(p.name for p in sample_project.glob("newsletter.db*")) == ["newsletter.db"]

@@ -104,6 +104,9 @@ def open_store_announced(project: Project):
     from newsletter.subscribers import open_store
 
     store = open_store(project.config)
+    # Closed when the command ends, not left to the interpreter's exit: SQLite folds its
+    # write-ahead log back into the database file as its last connection closes.
+    click.get_current_context().call_on_close(store.close)
     if store.migration:
         click.echo(store.migration.message(store.shown), err=True)
     return store

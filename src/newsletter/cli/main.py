@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import click
+import gc
 
-from newsletter import __version__
+import click
 
 from . import bounces, check, delivery, dkim, project, schedule, subscribers, web
 from .base import NewsletterGroup, Project, project_option, show_warnings
 
 
 @click.group(cls=NewsletterGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="newsletter")
+@click.version_option(package_name="newsletter", prog_name="newsletter")
 @project_option
 @click.pass_context
 def cli(ctx: click.Context) -> None:
@@ -28,4 +28,10 @@ for command in (project.init, project.validate, project.new, project.build, proj
 
 
 def main() -> None:
-    cli(prog_name="newsletter")
+    try:
+        cli(prog_name="newsletter")
+    finally:
+        # The interpreter's last garbage collections walk every object left, which took a
+        # send of 10,000 messages 0.2 s after its last line; frozen objects are passed over
+        # (their memory goes back to the system with the process).
+        gc.freeze()
