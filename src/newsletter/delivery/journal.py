@@ -274,7 +274,7 @@ class Journal:
                     self._last_beat = now.timestamp()
 
     def _stop(self, connection: Connection, now: dt.datetime) -> None:
-        ledger.release(connection, self.worker_id, now)
+        ledger.release(connection, self.send_ids, self.worker_id, now)
         ledger.stop_worker(connection, self.worker_id, now)
 
 

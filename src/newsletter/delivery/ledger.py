@@ -147,15 +147,24 @@ def stop_worker(connection: Connection, worker_id: int, at: dt.datetime) -> None
 
 
 def dead_workers(
-    connection: Connection, stale_before: dt.datetime, host: str, alive: Callable[[int], bool]
+    connection: Connection,
+    send_ids: list[int],
+    stale_before: dt.datetime,
+    host: str,
+    alive: Callable[[int], bool],
 ) -> list[int]:
-    """Workers that will not finish what they claimed: stopped, silent since `stale_before`,
-    or (on this host) whose process is gone, so that a killed one need not go stale first."""
+    """Workers that will not finish what they claimed of these sends: stopped, silent since
+    `stale_before`, or (on this host) whose process is gone, so that a killed one need not
+    go stale first. Only these sends' rows are read (through their index), not every send's
+    the database ever made: another send's are looked at when it is sent again."""
     rows = connection.execute(
         sa.select(workers.c.id, workers.c.host, workers.c.pid, workers.c.heartbeat_at).where(
             workers.c.id.in_(
                 sa.select(deliveries.c.worker_id)
-                .where(deliveries.c.state.in_([CLAIMED, SENDING]))
+                .where(
+                    deliveries.c.send_id.in_(send_ids),
+                    deliveries.c.state.in_([CLAIMED, SENDING]),
+                )
                 .distinct()
             )
         )
@@ -171,12 +180,14 @@ def dead_workers(
     return sorted(gone | (set(stopped) & {row.id for row in rows}))
 
 
-def recover(connection: Connection, dead: list[int], at: dt.datetime) -> tuple[int, int]:
-    """Rows left by dead workers: claimed ones go back to pending (they never reached the
-    server); those being handed over become uncertain. Returns both counts."""
+def recover(
+    connection: Connection, send_ids: list[int], dead: list[int], at: dt.datetime
+) -> tuple[int, int]:
+    """These sends' rows left by dead workers: claimed ones go back to pending (they never
+    reached the server); those being handed over become uncertain. Returns both counts."""
     if not dead:
         return 0, 0
-    theirs = deliveries.c.worker_id.in_(dead)
+    theirs = sa.and_(deliveries.c.send_id.in_(send_ids), deliveries.c.worker_id.in_(dead))
     released = connection.execute(
         sa.update(deliveries)
         .where(theirs, deliveries.c.state == CLAIMED)
@@ -321,11 +332,16 @@ def _take(connection: Connection, send_id: int, worker_id: int, limit: int, at, 
     ).all()
 
 
-def release(connection: Connection, worker_id: int, at: dt.datetime) -> int:
-    """Give back the rows this worker claimed but never handed over (a clean stop)."""
+def release(connection: Connection, send_ids: list[int], worker_id: int, at: dt.datetime) -> int:
+    """Give back the rows of these sends this worker claimed but never handed over (a clean
+    stop)."""
     return connection.execute(
         sa.update(deliveries)
-        .where(deliveries.c.worker_id == worker_id, deliveries.c.state == CLAIMED)
+        .where(
+            deliveries.c.send_id.in_(send_ids),
+            deliveries.c.worker_id == worker_id,
+            deliveries.c.state == CLAIMED,
+        )
         .values(state=PENDING, worker_id=None, updated_at=at)
     ).rowcount
 

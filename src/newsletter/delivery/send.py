@@ -99,8 +99,8 @@ def send_issue(
             for send_id in send_ids:
                 ledger.retry_uncertain(connection, send_id, now)
         stale = now - dt.timedelta(seconds=config.settings.delivery.stalled_after)
-        dead = ledger.dead_workers(connection, stale, socket.gethostname(), _alive)
-        recovered, uncertain = ledger.recover(connection, dead, now)
+        dead = ledger.dead_workers(connection, send_ids, stale, socket.gethostname(), _alive)
+        recovered, uncertain = ledger.recover(connection, send_ids, dead, now)
         rows = {row.id: row for row in _sends(connection, send_ids)}
     editions = [
         Edition(
