@@ -163,7 +163,9 @@ def send(
     env["PYTHONPATH"] = str(REPO / "src")
     newsletter = [sys.executable, "-c", CHILD, "-p", str(project)]
     if not cold:
-        subprocess.run([*newsletter, "check", "2013-05"], env=env, capture_output=True, check=True)
+        checked = subprocess.run([*newsletter, "check", "2013-05"], env=env, capture_output=True)
+        if checked.returncode:
+            raise RuntimeError(f"check failed: {checked.stderr.decode()[-2000:]}")
     command = [*newsletter, "send", "2013-05", "--yes"]
     command += ["--connections", str(connections), "--processes", str(processes)]
     cpu_before = _children_cpu()
@@ -308,6 +310,13 @@ def table(rows: list[dict], size: int) -> str:
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, {platform.system()} {platform.release()}; "
         f"measured {dt.date.today()}; the English message is {size / 1024:.0f} KB.",
+        "",
+        *[
+            "Each send after `newsletter check`, whose SpamAssassin scores it reuses."
+            if not cold
+            else "Each send cold: no `newsletter check` before it, the send scores itself."
+            for cold in sorted({row["cold"] for row in rows})
+        ],
         "",
         "| Database | Recipients | Connections | Worker processes | Messages/s | smtp-source/s "
         "| Ratio | CPU µs a message | Peak MB, largest process | Peak MB, all (PSS) "

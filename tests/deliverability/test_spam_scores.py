@@ -55,15 +55,22 @@ def test_two_renderings_of_one_message_have_one_key_though_date_id_and_boundary_
     assert score_key(first, "scorer") == score_key(second, "scorer")
 
 
-def test_another_subject_another_scorer_or_another_body_line_gives_another_key(project):
+def test_another_subject_or_another_scorer_gives_another_key(project):
     message = english_message(project)
     key = score_key(message, "scorer")
     assert score_key(message, "another scorer") != key
     assert score_key(english_message(project, subject="FREE MONEY"), "scorer") != key
-    # A body line that looks like a header is the body's: it counts.
-    text_part = message.get_payload()[0]
-    text_part.set_content("Date: tomorrow\nMessage-ID: nothing\n", cte="quoted-printable")
-    assert score_key(message, "scorer") != key
+
+
+def test_a_body_line_that_looks_like_a_date_or_message_id_header_counts(project):
+    def key_with_text(text: str) -> str:
+        message = english_message(project)
+        message.get_payload()[0].set_content(text, cte="quoted-printable")
+        return score_key(message, "scorer")
+
+    assert key_with_text("Date: Monday\n") == key_with_text("Date: Monday\n")
+    assert key_with_text("Date: Monday\n") != key_with_text("Date: Tuesday\n")
+    assert key_with_text("Message-ID: <a@b>\n") != key_with_text("Message-ID: <c@d>\n")
 
 
 def test_the_fingerprint_follows_the_rule_folders_the_program_names(tmp_path):
@@ -82,8 +89,16 @@ def test_the_fingerprint_follows_the_rule_folders_the_program_names(tmp_path):
     (local / "local.cf").write_text("required_score 4.0\n")  # a local setting added
     added = scorer_fingerprint(str(program))
     assert added != before
-    (rules / "50_scores.cf").write_text("score SOME_RULE 2.5\n")  # sa-update's new scores
+    (rules / "50_scores.cf").write_text("score SOME_RULE 12.5\n")  # sa-update's new scores
     assert scorer_fingerprint(str(program)) != added
+
+
+def test_without_rule_files_to_watch_nothing_is_kept(tmp_path):
+    empty = tmp_path / "rules"
+    empty.mkdir()
+    program = tmp_path / "spamassassin"
+    program.write_text(f"my $DEF_RULES_DIR   = '{empty}';\n")
+    assert scorer_fingerprint(str(program)) is None
 
 
 def test_a_kept_score_reads_back_and_a_damaged_one_is_scored_again(tmp_path):

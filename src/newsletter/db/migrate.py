@@ -86,7 +86,13 @@ def current_revision(connection: Connection) -> str | None:
     if not sa.inspect(connection).has_table(VERSION_TABLE):
         return None
     table = sa.table(VERSION_TABLE, sa.column("version_num"))
-    return connection.execute(sa.select(table.c.version_num)).scalar()
+    revisions = connection.execute(sa.select(table.c.version_num)).scalars().all()
+    if len(revisions) > 1:  # branches, which newsletter's one line of migrations never makes
+        raise NewsletterError(
+            f"the database's {VERSION_TABLE} table names several schema revisions "
+            f"({', '.join(revisions)}); newsletter's schema has one line of revisions"
+        )
+    return revisions[0] if revisions else None
 
 
 def _migrate(connection: Connection, config: AlembicConfig, head: str) -> Migration | None:

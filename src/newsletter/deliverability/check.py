@@ -128,14 +128,19 @@ def spam_scores(
     """Each edition's score (or why there is none): kept from an earlier run on the same
     message, else from SpamAssassin, the editions at once."""
     scorer = scorer_fingerprint(program)
-    keys = {language: score_key(message, scorer) for language, message in messages.items()}
-    scores: dict[str, SpamScore | str | None] = {k: cache.get(key) for k, key in keys.items()}
+    keys = {
+        language: score_key(message, scorer) if scorer else None
+        for language, message in messages.items()
+    }
+    scores: dict[str, SpamScore | str | None] = {
+        language: cache.get(key) if key else None for language, key in keys.items()
+    }
     unscored = [language for language, score in scores.items() if score is None]
     with ThreadPoolExecutor(max_workers=SPAM_WORKERS) as pool:
         runs = {language: pool.submit(_score, messages[language], program) for language in unscored}
     for language, run in runs.items():
         scores[language] = score = run.result()
-        if isinstance(score, SpamScore):
+        if isinstance(score, SpamScore) and keys[language]:
             cache.put(keys[language], score)
     return scores
 

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from email.message import EmailMessage
 from pathlib import Path
 
-from .spam import SpamScore
+from .spam import SPAMASSASSIN_ARGS, SpamScore
 
 KEY_FORMAT = "1"  # bump when what a key covers changes
 # Where SpamAssassin reads its rules and config: its program names them (Debian's, below,
@@ -58,9 +58,12 @@ class ScoreCache:
                 "w", encoding="utf-8", dir=self.folder, suffix=".tmp", delete=False
             ) as file:
                 json.dump(score.as_json(), file)
-            os.replace(file.name, self.folder / f"{key}.json")  # whole, or not at all
         except OSError:
             return
+        try:
+            os.replace(file.name, self.folder / f"{key}.json")  # whole, or not at all
+        except OSError:
+            Path(file.name).unlink(missing_ok=True)
 
 
 def cache_folder(environ: Mapping[str, str]) -> Path:
@@ -86,16 +89,21 @@ def score_key(message: EmailMessage, scorer: str) -> str:
     return digest.hexdigest()
 
 
-def scorer_fingerprint(program: str) -> str:
-    """SpamAssassin's program and every file in its rule folders, by size and modification
-    time (reading them would take longer than the stat)."""
+def scorer_fingerprint(program: str) -> str | None:
+    """SpamAssassin's program, how it is run, and every file in its rule folders, by size and
+    modification time (reading them would take longer than the stat); None when no rule file
+    is found (a wrapper program naming none, rules kept elsewhere): a change to them could
+    not be seen, so nothing is kept."""
     script = Path(program).resolve()
     try:
         folders = _RULE_FOLDER.findall(script.read_text(encoding="utf-8", errors="replace"))
     except OSError:
         folders = []
-    digest = hashlib.sha256()
-    for path in [script, *_files_under(folders or _STANDARD_FOLDERS)]:
+    rules = _files_under(folders or _STANDARD_FOLDERS)
+    if not rules:
+        return None
+    digest = hashlib.sha256("\0".join(SPAMASSASSIN_ARGS).encode())
+    for path in [script, *rules]:
         try:
             stat = path.stat()
         except OSError:
@@ -104,7 +112,7 @@ def scorer_fingerprint(program: str) -> str:
     return digest.hexdigest()
 
 
-def _files_under(folders) -> list[Path]:
+def _files_under(folders: list[str] | tuple[str, ...]) -> list[Path]:
     found = []
     for folder in folders:
         for root, dirs, files in os.walk(folder):  # unreadable folders are passed over

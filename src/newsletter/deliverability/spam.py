@@ -13,6 +13,8 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 
+# Local tests only (no network), the report appended: a kept score (scores.py) is one made so.
+SPAMASSASSIN_ARGS = ("-L", "-t")
 ERROR_SCORE = 5.0  # SpamAssassin's own threshold: at or above it a message is spam
 WARNING_SCORE = 2.0
 TIMEOUT = 120
@@ -51,7 +53,7 @@ def spam_score(message: bytes, program: str) -> SpamScore:
     with tempfile.TemporaryDirectory(prefix="newsletter-sa-") as home:  # it writes prefs there
         try:
             result = subprocess.run(
-                [program, "-L", "-t"],
+                [program, *SPAMASSASSIN_ARGS],
                 input=message,
                 capture_output=True,
                 env={"HOME": home, "PATH": "/usr/bin:/bin:/usr/local/bin"},

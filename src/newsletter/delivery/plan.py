@@ -43,11 +43,11 @@ def send_ready_issue(
     checked: RenderedIssue | None = None,
 ) -> tuple[SendReport, str]:
     """Send the ready `issue`'s editions in `languages` through the ledger (which sends
-    nobody an edition twice), as `checked` rendered them (`newsletter check` did: what was
-    checked is what is sent), else rendered now; the report, and the hash of the content
-    that was sent."""
+    nobody an edition twice), as `checked` rendered them (`newsletter check`, which read the
+    issue's file again: used only when it read the same issue), else rendered now; the
+    report, and the hash of the content that was sent."""
     check_ready(issue)
-    if checked is not None:
+    if checked is not None and checked.issue == issue:
         rendered = checked.only(languages)
     else:
         rendered = Renderer(store.config).render(issue, languages)
