@@ -4,11 +4,14 @@ skipped where it is not installed): processed messages are flagged (pymap keeps 
 
 from __future__ import annotations
 
+import contextlib
 import imaplib
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -74,6 +77,61 @@ def starttls_imap(tmp_path) -> Iterator[tuple[int, str]]:
     server.wait(10)
 
 
+class TlsFront:
+    """Implicit TLS in front of a plain IMAP server, as stunnel or a provider's port 993 is:
+    what `imaps://` meets (pymap offers STARTTLS only)."""
+
+    def __init__(self, backend_port: int, cert: str, key: str):
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.context.load_cert_chain(cert, key)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.backend_port = backend_port
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:  # closed
+                return
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client: socket.socket) -> None:
+        try:
+            tls = self.context.wrap_socket(client, server_side=True)
+        except OSError:  # a client that does not trust the certificate hangs up
+            client.close()
+            return
+        backend = socket.create_connection(("127.0.0.1", self.backend_port))
+        threading.Thread(target=_pump, args=(backend, tls), daemon=True).start()
+        _pump(tls, backend)
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def _pump(source: socket.socket, target: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        while data := source.recv(65536):
+            target.sendall(data)
+    for end in (source, target):
+        with contextlib.suppress(OSError):
+            end.close()
+
+
+@pytest.fixture
+def imaps(tmp_path) -> Iterator[tuple[int, int, str]]:
+    """(the TLS port, pymap's own port, the certificate)."""
+    cert, key = self_signed_certificate(tmp_path)
+    server, port = start_pymap(tmp_path)
+    front = TlsFront(port, cert, key)
+    yield front.port, port, cert
+    front.close()
+    server.terminate()
+    server.wait(10)
+
+
 def append(port: int, folder: str, messages: list[bytes]) -> None:
     imap = imaplib.IMAP4("127.0.0.1", port)
     imap.login(USER, PASSWORD)
@@ -132,4 +190,22 @@ def test_starttls_is_used_and_the_certificate_verified(store, starttls_imap, mon
         process_bounces(store, source, "tester", PASSWORD)
     assert str(untrusted.value).startswith(
         f"cannot read imap://demouser@127.0.0.1:{port}/Bounces: [SSL: CERTIFICATE_VERIFY_FAILED]"
+    )
+
+
+def test_imaps_speaks_tls_from_the_first_byte_and_verifies_the_certificate(
+    store, imaps, monkeypatch
+):
+    port, plain_port, cert = imaps
+    add_subscribers(store, 1)
+    append(plain_port, "Bounces", corpus("postfix_5.1.1"))
+    source = f"imaps://{USER}@127.0.0.1:{port}/Bounces"
+    monkeypatch.setenv("SSL_CERT_FILE", cert)  # trusted as a CA by the default context
+    assert process_bounces(store, source, "tester", PASSWORD).read == 1
+    assert store.get("reader00000@example.org").status == "bounced"
+    monkeypatch.delenv("SSL_CERT_FILE")
+    with pytest.raises(NewsletterError) as untrusted:
+        process_bounces(store, source, "tester", PASSWORD)
+    assert str(untrusted.value).startswith(
+        f"cannot read imaps://demouser@127.0.0.1:{port}/Bounces: [SSL: CERTIFICATE_VERIFY_FAILED]"
     )
