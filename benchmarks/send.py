@@ -56,7 +56,7 @@ POSTGRES_ADMIN = os.environ.get(
 SAMPLE_EVERY = 1.0  # seconds between two readings of the senders' memory
 PROJECT_PARTS = ("newsletter.toml", "issues", "templates")
 CHUNK = 50_000
-SECRET = "benchmark-secret-key"
+SECRET = "benchmark-secret-key-for-signing-links"
 CHILD = "from newsletter.cli import main\nmain()\n"
 
 

@@ -58,6 +58,15 @@ def test_check_of_a_sample_issue_says_it_is_ready_and_exits_0(project):
     assert result.output.splitlines()[-1] == "2013-05: 0 errors, 0 warnings; ready to send"
 
 
+def test_check_of_a_draft_says_when_it_will_be_ready(project):
+    result = run("check", "2013-08")
+    assert result.exit_code == 0, result.output
+    assert "is a draft: `send` refuses it until its file says 'status: ready'" in result.output
+    assert result.output.splitlines()[-1] == (
+        "2013-08: 0 errors, 1 warning; ready to send once its file says 'status: ready'"
+    )
+
+
 def test_a_subject_in_capitals_too_long_and_spammy_is_warned_about_at_its_line(project):
     write_issue(project, "2027-02", BAD_SUBJECT)
     report = check_issue(load_config(project, {}), "2027-02", {}, spam=False)

@@ -59,7 +59,17 @@ def test_send_shows_the_plan_sends_and_reports(sample_project, store, environ, s
     ]
     assert result.stdout.splitlines()[-2:] == ["2013-05 en: 5 sent", "2013-05 ja: 2 sent"]
     again = run(sample_project, "send", "2013-05", "--yes", environ=environ)
-    assert "continues" in again.stdout and len(smtp_server.recorder.messages) == 7
+    assert again.returncode == 0, again.stderr
+    started = {s.language: f"{s.created_at:%Y-%m-%d %H:%M}" for s in delivery.statuses(store)}
+    assert again.stdout.splitlines()[1:] == [
+        f"Edition:  en: started {started['en']} UTC for 5 recipients (5 sent): "
+        "nothing left to send",
+        f"Edition:  ja: started {started['ja']} UTC for 2 recipients (2 sent): "
+        "nothing left to send",
+        f"Through:  SMTP 127.0.0.1:{smtp_server.port} (no encryption)",
+        "Nothing to send: every recipient of 2013-05 has been handled.",
+    ]
+    assert len(smtp_server.recorder.messages) == 7
     status = run(sample_project, "status", environ=environ)
     assert status.returncode == 0, status.stderr
     lines = status.stdout.splitlines()
@@ -94,13 +104,35 @@ def test_an_invalid_issue_is_refused_with_its_problems(sample_project, store, en
     assert "issues/2013-05.yaml:" in result.stderr and "not a real date" in result.stderr
 
 
-def test_smtp_needs_a_secret_key(sample_project, store, environ):
+def test_smtp_needs_a_secret_key_said_before_anything_else_is_done(sample_project, store, environ):
     add_subscribers(store, 1)
     environ = {k: v for k, v in environ.items() if k != "NEWSLETTER_SECRET_KEY"}
     result = run(sample_project, "send", "2013-05", "--yes", environ=environ)
     assert result.returncode == 1
-    assert "set NEWSLETTER_SECRET_KEY before sending over SMTP" in result.stderr
+    assert result.stderr == (
+        "error: set NEWSLETTER_SECRET_KEY before sending over SMTP: it signs each subscriber's "
+        'unsubscribe link (make one with: python3 -c "import secrets; '
+        'print(secrets.token_urlsafe(32))")\n'
+    )  # the preflight's spam scores and the plan never came
+    assert result.stdout == ""
     assert delivery.statuses(store) == []
+
+
+def test_smtp_refuses_a_secret_key_short_enough_to_be_found_by_trying(
+    sample_project, store, environ
+):
+    add_subscribers(store, 1)
+    short = {**environ, "NEWSLETTER_SECRET_KEY": "x" * 31}
+    result = run(sample_project, "send", "2013-05", "--yes", environ=short)
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        "error: NEWSLETTER_SECRET_KEY is 31 characters long: it signs each subscriber's "
+        "unsubscribe link, and a key that short can be found by trying; use 32 or more "
+        "before sending over SMTP (make one with: python3 -c"
+    )
+    assert delivery.statuses(store) == []
+    enough = {**environ, "NEWSLETTER_SECRET_KEY": "x" * 32}
+    assert run(sample_project, "send", "2013-05", "--yes", environ=enough).returncode == 0
 
 
 def test_test_to_sends_to_that_address_only_and_records_nothing(

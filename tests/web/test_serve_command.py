@@ -18,8 +18,13 @@ def test_serving_with_smtp_needs_the_secret_key(sample_project, tmp_path):
     assert result.returncode == 1
     assert result.stderr == (
         "error: set NEWSLETTER_SECRET_KEY before serving the subscriber pages: it checks the "
-        "unsubscribe links (the same key `send` signs them with)\n"
+        "unsubscribe links, which `send` signs with the same key (make one with: python3 -c "
+        '"import secrets; print(secrets.token_urlsafe(32))")\n'
     )
+    short = {**environ, "NEWSLETTER_SECRET_KEY": "short"}
+    refused = run(sample_project, "serve", "--port", "0", environ=short)
+    assert refused.returncode == 1
+    assert refused.stderr.startswith("error: NEWSLETTER_SECRET_KEY is 5 characters long: ")
 
 
 def test_a_port_in_use_is_said_in_one_line(sample_project, tmp_path):

@@ -65,22 +65,27 @@ def send(project: Project, issue: str | None, languages: tuple[str, ...], **opti
     if options["test_to"]:
         return _send_test(config, found, chosen, options["test_to"])
     delivery.check_ready(found, " (--test-to ADDRESS sends a draft to you alone)")
-    checked = None if options["cancel"] else _preflight(project, found, options["force"])
-    store = open_store_announced(project)
     if options["cancel"]:
+        store = open_store_announced(project)
         for language, count in delivery.cancel_sends(store, found, chosen).items():
             done = f"cancelled {plural(count, 'message')}" if count else "nothing left to cancel"
             click.echo(f"{found.slug} {language}: {done}")
         return
     transport = delivery.transport_for(config)
+    delivery.check_secret_key(config, transport)  # at once, not after the preflight's seconds
+    checked = _preflight(project, found, options["force"])
+    store = open_store_announced(project)
     plan, to_send = _plan(store, found, chosen, transport)
     click.echo(plan)
+    if to_send is None and not options["retry_uncertain"]:
+        click.echo(f"Nothing to send: every recipient of {found.slug} has been handled.")
+        return
     _confirm(options["yes"])
     run = delivery.options_for(
         config, options["connections"], options["rate"], options["processes"]
     )
     stop = threading.Event()
-    progress = SendProgress(to_send)
+    progress = SendProgress(to_send or 0)
     with stopping_on_signals(stop):
         try:
             report, _ = delivery.send_ready_issue(
@@ -151,8 +156,9 @@ def _send_test(config, issue, languages: list[str], addresses: tuple[str, ...]) 
         click.echo(f"test {issue.slug} {language} to {address}: {verdict} ({reply})")
 
 
-def _plan(store, issue, languages: list[str], transport) -> tuple[str, int]:
-    """What `send` will do, for the user to confirm; and how many messages it has to send."""
+def _plan(store, issue, languages: list[str], transport) -> tuple[str, int | None]:
+    """What `send` will do, for the user to confirm; and how many messages it has to send
+    (None when every edition was sent before and nothing of it is left)."""
     from newsletter import delivery
     from newsletter.subscribers import counts
 
@@ -178,7 +184,8 @@ def _plan(store, issue, languages: list[str], transport) -> tuple[str, int]:
             done = ", ".join(f"{n} {state}" for state, n in sorted(sent.counts.items()))
             lines.append(
                 f"Edition:  {language}: started {sent.created_at:%Y-%m-%d %H:%M} UTC "
-                f"for {plural(sent.recipients, 'recipient')} ({done}): continues"
+                f"for {plural(sent.recipients, 'recipient')} ({done}): "
+                + ("continues" if sent.open else "nothing left to send")
             )
     left_out = []
     for status in ("unsubscribed", "bounced", "complained"):
@@ -188,7 +195,8 @@ def _plan(store, issue, languages: list[str], transport) -> tuple[str, int]:
     if left_out:
         lines.append(f"Not sent: {', '.join(left_out)}")
     lines.append(f"Through:  {transport.describe()}")
-    return "\n".join(lines), to_send
+    all_sent_before = all(language in existing for language in languages)
+    return "\n".join(lines), None if all_sent_before and not to_send else to_send
 
 
 def _confirm(yes: bool) -> None:

@@ -11,6 +11,9 @@ from .database_url import sqlalchemy_url
 from .settings import Masthead, SenderSettings, Settings
 
 ENV_PREFIX = "NEWSLETTER_"
+# An HMAC key signing links that leave this machine: shorter ones can be found by trying.
+MIN_SECRET_KEY_LENGTH = 32  # `secrets.token_urlsafe(32)` makes 43 characters
+MAKE_SECRET_KEY = 'python3 -c "import secrets; print(secrets.token_urlsafe(32))"'
 
 
 class Config:
@@ -24,6 +27,20 @@ class Config:
         self.secret_key = environ.get(f"{ENV_PREFIX}SECRET_KEY", "")
         self.dkim_private_key = environ.get(f"{ENV_PREFIX}DKIM_PRIVATE_KEY", "")
         self.imap_password = environ.get(f"{ENV_PREFIX}IMAP_PASSWORD", "")
+
+    def secret_key_problem(self, doing: str, use: str) -> str | None:
+        """Why NEWSLETTER_SECRET_KEY cannot protect links that leave this machine (`use`:
+        what it does there) before `doing`; None when it can."""
+        make = f"make one with: {MAKE_SECRET_KEY}"
+        if not self.secret_key:
+            return f"set {ENV_PREFIX}SECRET_KEY before {doing}: {use} ({make})"
+        if len(self.secret_key) < MIN_SECRET_KEY_LENGTH:
+            return (
+                f"{ENV_PREFIX}SECRET_KEY is {len(self.secret_key)} characters long: {use}, and "
+                f"a key that short can be found by trying; use {MIN_SECRET_KEY_LENGTH} or more "
+                f"before {doing} ({make})"
+            )
+        return None
 
     @property
     def languages(self) -> list[str]:

@@ -51,7 +51,8 @@ def check_issue(
         return report
     issue = issues[0]
     at = Locator(Path(path), display_path(Path(path)), issue.slug)
-    if not issue.is_ready:
+    report.draft = not issue.is_ready
+    if report.draft:
         message = "is a draft: `send` refuses it until its file says 'status: ready'"
         report.findings.append(at.at(("status",), WARNING, "", message))
     report.findings += signing_findings(config, at)

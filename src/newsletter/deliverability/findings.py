@@ -39,6 +39,7 @@ class CheckReport:
     findings: list[Finding] = field(default_factory=list)
     spam: dict[str, dict] = field(default_factory=dict)  # language -> {score, rules}
     links_checked: int = 0
+    draft: bool = False  # its file does not say 'status: ready' yet
     # What was checked, every edition, for `send` to send as it is (None: not rendered).
     rendered: RenderedIssue | None = field(default=None, compare=False, repr=False)
 
@@ -52,7 +53,12 @@ class CheckReport:
 
     def summary(self) -> str:
         found = f"{plural(len(self.errors), 'error')}, {plural(len(self.warnings), 'warning')}"
-        verdict = "not ready to send" if self.errors else "ready to send"
+        if self.errors:
+            verdict = "not ready to send"
+        elif self.draft:
+            verdict = "ready to send once its file says 'status: ready'"
+        else:
+            verdict = "ready to send"
         return f"{self.issue}: {found}; {verdict}"
 
     def as_json(self) -> dict:

@@ -58,12 +58,7 @@ class SendReport:
 
 def check_can_send(config: Config, transport: Transport) -> None:
     """What must hold before anything is recorded: nothing is marked when this fails."""
-    if transport.needs_secret_key and not config.secret_key:
-        raise NewsletterError(
-            "set NEWSLETTER_SECRET_KEY before sending over SMTP: it signs each subscriber's "
-            'unsubscribe link (make one with: python -c "import secrets; '
-            'print(secrets.token_urlsafe(32))")'
-        )
+    check_secret_key(config, transport)
     try:
         Outgoing(config)
     except DkimKeyError as exc:
@@ -72,6 +67,16 @@ def check_can_send(config: Config, transport: Transport) -> None:
         transport.connect().close()
     except TransportUnavailable as exc:
         raise NewsletterError(f"{exc}; nothing was sent") from None
+
+
+def check_secret_key(config: Config, transport: Transport) -> None:
+    """Messages that leave this machine carry links signed with a key that must be strong."""
+    if transport.needs_secret_key:
+        problem = config.secret_key_problem(
+            "sending over SMTP", "it signs each subscriber's unsubscribe link"
+        )
+        if problem:
+            raise NewsletterError(problem)
 
 
 def send_issue(

@@ -24,11 +24,13 @@ log = logging.getLogger("newsletter.web")
 def check_can_serve(config: Config) -> list[str]:
     """What must hold before serving (NewsletterError), and what is worth a warning."""
     transport = transport_for(config)
-    if transport.needs_secret_key and not config.secret_key:
-        raise NewsletterError(
-            "set NEWSLETTER_SECRET_KEY before serving the subscriber pages: it checks the "
-            "unsubscribe links (the same key `send` signs them with)"
+    if transport.needs_secret_key:
+        problem = config.secret_key_problem(
+            "serving the subscriber pages",
+            "it checks the unsubscribe links, which `send` signs with the same key",
         )
+        if problem:
+            raise NewsletterError(problem)
     warnings = []
     if not config.secret_key:
         warnings.append(
