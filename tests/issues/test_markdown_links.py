@@ -221,3 +221,13 @@ def test_a_summary_in_an_entry_is_reported_at_its_own_line(project):
         f"12:11: sections[0].entries[0].summary: link 'javascript:x' {SCHEME}",
         f"14:11: sections[0].entries[0].summary: link 'ftp://example.net/q' {SCHEME}",
     ]
+
+
+def test_an_image_in_markdown_which_both_parts_would_leave_out_is_refused(project):
+    written = "Our logo: ![JST](https://www.jst.go.jp/img/logo.png)"
+    assert markdown_html(written) == "<p>Our logo: </p>"  # what readers would have got
+    assert problems_in(project, intro("The first line.", written)) == [
+        "6:3: intro: image 'https://www.jst.go.jp/img/logo.png' would not be shown: a text "
+        "has no pictures (the issue's one picture is its hero: hero: image:); remove it, or "
+        "link to it with [words](address)"
+    ]

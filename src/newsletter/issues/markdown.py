@@ -240,7 +240,8 @@ class LinkProblem:
 
     line: int  # 0-based, in the Markdown text
     written: str  # the address, as the editor wrote it
-    kind: str  # check_url's reason: url_scheme, url_space, url_host, url_mail; or "syntax"
+    # check_url's reason: url_scheme, url_space, url_host, url_mail; "syntax"; or "image"
+    kind: str
 
 
 # Link syntax that markdown-it left as plain text: it did not take it as a link.
@@ -257,7 +258,8 @@ _LEFT_AS_TEXT = re.compile(
 def link_problems(text: str | None) -> list[LinkProblem]:
     """Every link of `text` that a reader could not open: a link markdown-it made to an
     address that is not http, https or mailto, and link syntax it did not take as a link
-    (an address with a space, a javascript: link)."""
+    (an address with a space, a javascript: link); and every image, which the email and
+    the web page leave out."""
     problems: list[LinkProblem] = []
     for token in _tokens(text or ""):
         if token.type == "inline" and token.map:
@@ -279,6 +281,9 @@ def _inline_link_problems(children: list[Token], first_line: int) -> list[LinkPr
         elif token.type == "link_open" and (kind := _url_problem(token.attrs.get("href", ""))):
             href = _parser().normalizeLinkText(str(token.attrs.get("href", "")))
             found.append((line, len("".join(literal)), LinkProblem(line, href, kind)))
+        elif token.type == "image":  # left out of both parts: the editor would lose it
+            source = _parser().normalizeLinkText(str(token.attrs.get("src", "")))
+            found.append((line, len("".join(literal)), LinkProblem(line, source, "image")))
     written = "".join(literal)
     for match in _LEFT_AS_TEXT.finditer(written):
         address = next(group for group in match.groups() if group is not None).strip()

@@ -194,6 +194,12 @@ LINK_PROBLEMS = {
         "link {links} is not read as a link: check the brackets around it",
         "links {links} are not read as links: check the brackets around them",
     ),
+    "image": (
+        "image {links} would not be shown: a text has no pictures (the issue's one picture "
+        "is its hero: hero: image:); remove it, or link to it with [words](address)",
+        "images {links} would not be shown: a text has no pictures (the issue's one picture "
+        "is its hero: hero: image:); remove them, or link to them with [words](address)",
+    ),
 }
 
 
