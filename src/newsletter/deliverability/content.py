@@ -145,7 +145,12 @@ def _subject(issue: Issue, edition: RenderedEdition, config: Config, at: Locator
     loc = ("subject",) if issue.subject else ("title",)
     field = issue.subject or issue.title
     key = field.key_for(language, config.default_language)
-    loc = loc if key == "*" else (*loc, key)
+    if key == "*":  # one subject for every edition: said once, for the issue
+        if language != config.default_language:
+            return []
+        language = ""
+    else:
+        loc = (*loc, key)
     found = []
     if width(subject) > SUBJECT_COLUMNS:
         found.append(
@@ -161,8 +166,9 @@ def _subject(issue: Issue, edition: RenderedEdition, config: Config, at: Locator
     if len(letters) >= 10 and sum(c.isupper() for c in letters) > 0.6 * len(letters):
         message = "the subject is mostly capitals, which spam filters count against it"
         found.append(at.at(loc, WARNING, language, message))
-    spammy = SPAMMY.search(subject)
+    spammy = list(dict.fromkeys(match[0] for match in SPAMMY.finditer(subject)))
     if spammy:
-        message = f"the subject says {spammy[0]!r}, which spam filters count against it"
+        said = ", ".join(repr(words) for words in spammy)
+        message = f"the subject says {said}, which spam filters count against it"
         found.append(at.at(loc, WARNING, language, message))
     return found
