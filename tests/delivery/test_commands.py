@@ -171,8 +171,10 @@ def test_cancel_turns_what_is_left_into_cancelled(sample_project, store, environ
 def test_the_outbox_needs_no_server_and_no_key(sample_project, store, outbox_environ):
     add_subscribers(store, 3)
     environ = {k: v for k, v in outbox_environ.items() if k != "NEWSLETTER_SECRET_KEY"}
-    result = run(sample_project, "send", "--yes", "--language", "en", environ=environ)
+    # A language tag in any case names the edition (tags ignore case).
+    result = run(sample_project, "send", "--yes", "--language", "EN", environ=environ)
     assert result.returncode == 0, result.stderr
+    assert "Edition:  en: 3 recipients" in result.stdout
     assert "Through:  the outbox folder" in result.stdout
     files = sorted((sample_project / "outbox").glob("*.eml"))
     assert len(files) == 3

@@ -128,14 +128,17 @@ def _preflight(project: Project, issue, force: bool):
 
 
 def _languages(config, languages: tuple[str, ...]) -> list[str]:
+    chosen = []
     for code in languages:
-        if code not in config.languages:
+        known = config.configured_language(code)
+        if known is None:
             raise click.BadParameter(
                 f"'{code}' is not one of this newsletter's languages "
                 f"({', '.join(config.languages)})",
                 param_hint="--language",
             )
-    return list(dict.fromkeys(languages)) or list(config.languages)
+        chosen.append(known)
+    return list(dict.fromkeys(chosen)) or list(config.languages)
 
 
 def _send_test(config, issue, languages: list[str], addresses: tuple[str, ...]) -> None:

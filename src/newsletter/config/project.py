@@ -42,6 +42,11 @@ class Config:
             )
         return None
 
+    def configured_language(self, code: str) -> str | None:
+        """The configured language `code` names, in any case (language tags ignore case)."""
+        wanted = code.strip().lower()
+        return next((known for known in self.languages if known.lower() == wanted), None)
+
     @property
     def languages(self) -> list[str]:
         return self.settings.newsletter.languages

@@ -116,9 +116,9 @@ class Store:
         """The configured language matching `language` (any case), or an error naming them."""
         if language is None:
             return None
-        for known in self.languages:
-            if known.lower() == language.strip().lower():
-                return known
+        known = self.config.configured_language(language)
+        if known:
+            return known
         raise NewsletterError(
             f"unknown language '{language}'{did_you_mean(language, self.languages)}"
         )
