@@ -83,7 +83,25 @@ def _to_text(value: Any, info: ValidationInfo, *, one_line: bool = True) -> Text
             "gives no '{default}' text; the first language is every edition's fallback",
             {"default": languages[0]},
         )
-    return Text({key: _check_piece(key, item, one_line) for key, item in value.items()})
+    texts, failed = {}, []
+    for key, item in value.items():
+        try:
+            texts[key] = _check_piece(key, item, one_line)
+        except PydanticCustomError as exc:
+            failed.append(exc)
+    if failed:
+        raise _one_error(failed)
+    return Text(texts)
+
+
+def _one_error(failed: list[PydanticCustomError]) -> PydanticCustomError:
+    """A field gives one error, located at its first bad language; the others' are said in
+    it, so that one run of validate lists every text still to write."""
+    first, *others = failed
+    if not others:
+        return first
+    also = "; ".join(f"{(exc.context or {}).get('key', '')}: {exc.message()}" for exc in others)
+    return PydanticCustomError(first.type, f"{first.message()}; also {also}", first.context)
 
 
 def _check_piece(key: str, item: Any, one_line: bool) -> str:
