@@ -106,7 +106,10 @@ def test_on_postgresql_a_message_s_progress_touches_no_index(store):
         )
         updated, hot = (after - then for after, then in zip(_updates(driver), before, strict=True))
         writes.close()
-    assert updated == 400 and hot >= 380  # a page full of new versions may not take one more
+    # Every mark at least: the fill factor leaves each row room for one new version. The
+    # outcomes too when the marks' old versions can be pruned, which a snapshot held
+    # elsewhere meanwhile prevents (an autovacuum ANALYZE: CI saw 269 of 400; here, 400).
+    assert updated == 400 and hot >= 200
 
 
 def _updates(driver) -> tuple[int, int]:
