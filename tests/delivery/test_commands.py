@@ -78,6 +78,12 @@ def test_send_shows_the_plan_sends_and_reports(sample_project, store, environ, s
         "to", "send", "state",
     ]  # fmt: skip
     assert lines[1].split()[-6:] == ["5", "5", "0", "0", "0", "done"]
+    one = run(sample_project, "status", "2013-05", environ=environ)
+    assert one.stdout.splitlines()[-3:] == [
+        "2013-05 en: no recipient failed or was left out",
+        "",
+        "2013-05 ja: no recipient failed or was left out",
+    ]  # rather than nothing at all
 
 
 def test_without_a_terminal_send_needs_yes(sample_project, store, environ):

@@ -269,8 +269,8 @@ def _report(slug: str, report, stopped: bool) -> None:
 @click.argument("issue", required=False)
 @pass_project
 def status(project: Project, issue: str | None) -> None:
-    """Every send with its counts and state; with ISSUE, its recipients by state and the
-    reasons for failures."""
+    """Every send with its counts and state; with ISSUE, also each recipient whose message
+    was not sent (failed, uncertain, deferred, skipped, cancelled) and why."""
     from newsletter import delivery
 
     store = open_store_announced(project)
@@ -304,14 +304,17 @@ def status(project: Project, issue: str | None) -> None:
         return
     for s in sends:
         lines = delivery.recipients(store, s.id)
-        if lines:
-            click.echo(f"\n{s.issue} {s.language}:")
-            click.echo(
-                format_table(
-                    ["address", "state", "attempts", "reason"],
-                    [[line.email, line.state, str(line.attempts), line.reply] for line in lines],
-                )
+        if not lines:
+            still = f"; {plural(s.open, 'message')} still to send" if s.open else ""
+            click.echo(f"\n{s.issue} {s.language}: no recipient failed or was left out{still}")
+            continue
+        click.echo(f"\n{s.issue} {s.language}:")
+        click.echo(
+            format_table(
+                ["address", "state", "attempts", "reason"],
+                [[line.email, line.state, str(line.attempts), line.reply] for line in lines],
             )
+        )
 
 
 # The complaint rate Gmail and Yahoo hold bulk senders to (their Postmaster Tools' figure);
