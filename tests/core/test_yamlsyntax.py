@@ -75,6 +75,11 @@ CASES = [
     # Quotes, brackets and YAML's reserved characters at the start of a value.
     ('title: "One\ndate: 2026-05-10\n', '1:8: the quote " here is never closed'),
     (
+        'title: "One\ndate: 2026-05-10\nsummary: "Two"\n',
+        '1:8: the quote " here is never closed on its line, so the value runs on to the " on '
+        'line 3: end it with "',
+    ),
+    (
         "title: 'It's fine'\n",
         "1:12: text after the closing quote: a value that starts with ' must end with it; put "
         "the whole value in quotes with the other kind of quote, or write '' for a ' inside '...'",

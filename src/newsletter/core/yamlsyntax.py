@@ -145,7 +145,7 @@ def _misplaced(exc: yaml.MarkedYAMLError, said: str, lines: list[str]) -> Where 
     number, col = exc.problem_mark.line, exc.problem_mark.column
     here = _line(lines, number)
     if here[:col].strip():
-        return number, col, _text_after_value(here)
+        return _quote_left_open(lines, number, col) or (number, col, _text_after_value(here))
     if here[col:].startswith("-"):
         return _list_item_off(number, col, lines)
     key = KEY_LINE.match(here)
@@ -153,6 +153,26 @@ def _misplaced(exc: yaml.MarkedYAMLError, said: str, lines: list[str]) -> Where 
     other = KEY_LINE.match(_line(lines, previous)) if previous is not None else None
     if key and other and key.start("key") != other.start("key"):
         return number, col, _off(key, number, other, previous)
+    return None
+
+
+def _quote_left_open(lines: list[str], number: int, col: int) -> Where | None:
+    """A quote never closed on its line runs the value on to the next such quote, lines
+    below, where YAML then finds text after it (an odd number of quotes before the problem
+    shows the first of them closed a value begun above): the mistake is the open quote, so
+    it is said there."""
+    before = _line(lines, number)[:col]
+    for quote in ('"', "'"):
+        if before.count(quote) % 2 == 0:
+            continue
+        for above in range(number - 1, -1, -1):
+            if lines[above].count(quote) % 2:
+                where = lines[above].index(quote)
+                message = (
+                    f"the quote {quote} here is never closed on its line, so the value runs "
+                    f"on to the {quote} on line {number + 1}: end it with {quote}"
+                )
+                return above, where, message
     return None
 
 
