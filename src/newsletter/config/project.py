@@ -31,16 +31,22 @@ class Config:
     def secret_key_problem(self, doing: str, use: str) -> str | None:
         """Why NEWSLETTER_SECRET_KEY cannot protect links that leave this machine (`use`:
         what it does there) before `doing`; None when it can."""
-        make = f"make one with: {MAKE_SECRET_KEY}"
         if not self.secret_key:
+            make = f"make one with: {MAKE_SECRET_KEY}"
             return f"set {ENV_PREFIX}SECRET_KEY before {doing}: {use} ({make})"
-        if len(self.secret_key) < MIN_SECRET_KEY_LENGTH:
-            return (
-                f"{ENV_PREFIX}SECRET_KEY is {len(self.secret_key)} characters long: {use}, and "
-                f"a key that short can be found by trying; use {MIN_SECRET_KEY_LENGTH} or more "
-                f"before {doing} ({make})"
-            )
         return None
+
+    def secret_key_weakness(self) -> str | None:
+        """A warning, not a refusal: a key in use signs every link already sent, the bounce
+        addresses and the forgotten list's hashes, which a new key would all break."""
+        if not self.secret_key or len(self.secret_key) >= MIN_SECRET_KEY_LENGTH:
+            return None
+        return (
+            f"{ENV_PREFIX}SECRET_KEY is {len(self.secret_key)} characters long: a key that short "
+            "can be found by trying, and every unsubscribe link forged. For a newsletter not "
+            f"yet sent, make one of {MIN_SECRET_KEY_LENGTH} or more ({MAKE_SECRET_KEY}); a new "
+            "key breaks the links in mail already sent"
+        )
 
     def configured_language(self, code: str) -> str | None:
         """The configured language `code` names, in any case (language tags ignore case)."""

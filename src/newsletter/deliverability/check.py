@@ -71,14 +71,18 @@ def check_issue(
 
 def signing_findings(config: Config, at: Locator) -> list[Finding]:
     """Mail that leaves this machine unsigned fails the providers' bulk-sender rules; a key
-    that cannot sign stops `send`."""
+    that cannot sign stops `send`; a weak link-signing key is worth knowing of."""
     dkim = config.settings.dkim
     try:
         signer = signer_for(config)
     except DkimKeyError as exc:
         return [at.issue(ERROR, "", f"NEWSLETTER_DKIM_PRIVATE_KEY cannot sign: {exc}")]
-    if signer is not None or config.settings.delivery.backend != "smtp":
+    if config.settings.delivery.backend != "smtp":
         return []
+    weak = config.secret_key_weakness()
+    found = [at.issue(WARNING, "", weak)] if weak else []
+    if signer is not None:
+        return found
     if dkim.domain and dkim.selector:
         why = "NEWSLETTER_DKIM_PRIVATE_KEY is not set"
     else:
@@ -86,7 +90,7 @@ def signing_findings(config: Config, at: Locator) -> list[Finding]:
     message = (
         f"messages will not be DKIM-signed, which Gmail and Yahoo require of bulk senders: {why}"
     )
-    return [at.issue(WARNING, "", message)]
+    return [*found, at.issue(WARNING, "", message)]
 
 
 def rendered_findings(

@@ -31,7 +31,8 @@ def check_can_serve(config: Config) -> list[str]:
         )
         if problem:
             raise NewsletterError(problem)
-    warnings = []
+    weak = config.secret_key_weakness() if transport.needs_secret_key else None
+    warnings = [weak] if weak else []
     if not config.secret_key:
         warnings.append(
             "NEWSLETTER_SECRET_KEY is not set: links are checked with the development key, "
