@@ -79,6 +79,12 @@ CASES = [
         '1:8: the quote " here is never closed on its line, so the value runs on to the " on '
         'line 3: end it with "',
     ),
+    (  # an apostrophe above, in a value that does not open with a quote, is text
+        "preheader: What's new this month\nsubject: \"Editor's picks\" May 2013\n",
+        '2:27: text after the closing quote: a value that starts with " must end with it; put '
+        "the whole value in quotes with the other kind of quote, or write '' for a ' inside "
+        "'...'",
+    ),
     (
         "title: 'It's fine'\n",
         "1:12: text after the closing quote: a value that starts with ' must end with it; put "

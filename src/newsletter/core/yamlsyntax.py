@@ -158,22 +158,34 @@ def _misplaced(exc: yaml.MarkedYAMLError, said: str, lines: list[str]) -> Where 
 
 def _quote_left_open(lines: list[str], number: int, col: int) -> Where | None:
     """A quote never closed on its line runs the value on to the next such quote, lines
-    below, where YAML then finds text after it (an odd number of quotes before the problem
-    shows the first of them closed a value begun above): the mistake is the open quote, so
-    it is said there."""
+    below, where YAML then finds text after it: the first quote on the problem's line, if
+    it closes a value (an odd number of them before the problem), ends a value begun above,
+    at the nearest value that opens with that quote and does not close it on its line.
+    The mistake is there, so it is said there."""
     before = _line(lines, number)[:col]
-    for quote in ('"', "'"):
-        if before.count(quote) % 2 == 0:
-            continue
-        for above in range(number - 1, -1, -1):
-            if lines[above].count(quote) % 2:
-                where = lines[above].index(quote)
-                message = (
-                    f"the quote {quote} here is never closed on its line, so the value runs "
-                    f"on to the {quote} on line {number + 1}: end it with {quote}"
-                )
-                return above, where, message
+    quotes = [c for c in before if c in "'\""]
+    if not quotes or _quote_count(before, quotes[0]) % 2 == 0:
+        return None
+    quote = quotes[0]
+    for above in range(number - 1, -1, -1):
+        line = lines[above]
+        key = KEY_LINE.match(line)
+        start = key.end() if key else len(line) - len(line.lstrip(" -"))
+        value = line[start:].lstrip()
+        if value[:1] == quote and _quote_count(value, quote) % 2:
+            where = line.index(quote, start)
+            message = (
+                f"the quote {quote} here is never closed on its line, so the value runs on "
+                f"to the {quote} on line {number + 1}: end it with {quote}"
+            )
+            return above, where, message
     return None
+
+
+def _quote_count(text: str, quote: str) -> int:
+    """Quotes that open or close: not \\" inside "...", nor the '' that is a ' inside '...'."""
+    escaped = '\\"' if quote == '"' else "''"
+    return text.replace(escaped, "").count(quote)
 
 
 def _text_after_value(line: str) -> str:
