@@ -10,8 +10,10 @@ import time
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from newsletter import delivery
+from newsletter.db import UNCERTAIN, deliveries
 
 from .conftest import add_subscribers
 
@@ -67,7 +69,7 @@ def test_send_shows_the_plan_sends_and_reports(sample_project, store, environ, s
         f"Edition:  ja: started {started['ja']} UTC for 2 recipients (2 sent): "
         "nothing left to send",
         f"Through:  SMTP 127.0.0.1:{smtp_server.port} (no encryption)",
-        "Nothing to send: every recipient of 2013-05 has been handled.",
+        "Nothing to send: every recipient of 2013-05 en/ja has been handled.",
     ]
     assert len(smtp_server.recorder.messages) == 7
     status = run(sample_project, "status", environ=environ)
@@ -80,9 +82,9 @@ def test_send_shows_the_plan_sends_and_reports(sample_project, store, environ, s
     assert lines[1].split()[-6:] == ["5", "5", "0", "0", "0", "done"]
     one = run(sample_project, "status", "2013-05", environ=environ)
     assert one.stdout.splitlines()[-3:] == [
-        "2013-05 en: no recipient failed or was left out",
+        "2013-05 en: no message failed, was deferred or is uncertain",
         "",
-        "2013-05 ja: no recipient failed or was left out",
+        "2013-05 ja: no message failed, was deferred or is uncertain",
     ]  # rather than nothing at all
 
 
@@ -300,3 +302,22 @@ def test_the_plan_counts_who_is_left_out(sample_project, store, environ, smtp_se
     assert "Edition:  en: 2 recipients" in result.stdout
     assert "Not sent: 1 unsubscribed" in result.stdout
     assert addresses[0] not in smtp_server.received()
+
+
+def test_sent_again_with_messages_left_uncertain_it_says_how_to_send_them(
+    sample_project, store, outbox_environ
+):
+    add_subscribers(store, 2, "en")
+    assert run(sample_project, *SEND, environ=outbox_environ).returncode == 0
+    with store.transaction() as connection:  # as a crash mid-hand-over leaves one
+        first = sa.select(sa.func.min(deliveries.c.id)).scalar_subquery()
+        connection.execute(
+            sa.update(deliveries).where(deliveries.c.id == first).values(state=UNCERTAIN)
+        )
+    again = run(sample_project, *SEND, environ=outbox_environ)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.splitlines()[-2:] == [
+        "Nothing to send: every recipient of 2013-05 en has been handled.",
+        "1 message uncertain (`newsletter status 2013-05` lists them): --retry-uncertain "
+        "sends them again, and some may get the issue twice",
+    ]

@@ -78,8 +78,7 @@ def send(project: Project, issue: str | None, languages: tuple[str, ...], **opti
     plan, to_send = _plan(store, found, chosen, transport)
     click.echo(plan)
     if to_send is None and not options["retry_uncertain"]:
-        click.echo(f"Nothing to send: every recipient of {found.slug} has been handled.")
-        return
+        return _nothing_to_send(store, found.slug, chosen)
     _confirm(options["yes"])
     run = delivery.options_for(
         config, options["connections"], options["rate"], options["processes"]
@@ -159,6 +158,21 @@ def _send_test(config, issue, languages: list[str], addresses: tuple[str, ...]) 
         click.echo(f"test {issue.slug} {language} to {address}: {verdict} ({reply})")
 
 
+def _nothing_to_send(store, slug: str, languages: list[str]) -> None:
+    from newsletter import delivery
+
+    click.echo(
+        f"Nothing to send: every recipient of {slug} {'/'.join(languages)} has been handled."
+    )
+    sends = [s for s in delivery.statuses(store, slug) if s.language in languages]
+    uncertain = sum(s.counts[UNCERTAIN] for s in sends)
+    if uncertain:
+        click.echo(
+            f"{plural(uncertain, 'message')} uncertain (`newsletter status {slug}` lists them): "
+            "--retry-uncertain sends them again, and some may get the issue twice"
+        )
+
+
 def _plan(store, issue, languages: list[str], transport) -> tuple[str, int | None]:
     """What `send` will do, for the user to confirm; and how many messages it has to send
     (None when every edition was sent before and nothing of it is left)."""
@@ -198,8 +212,13 @@ def _plan(store, issue, languages: list[str], transport) -> tuple[str, int | Non
     if left_out:
         lines.append(f"Not sent: {', '.join(left_out)}")
     lines.append(f"Through:  {transport.describe()}")
-    all_sent_before = all(language in existing for language in languages)
-    return "\n".join(lines), None if all_sent_before and not to_send else to_send
+    # Nothing is left only of sends that ended: one killed after its last message still has
+    # its end to record (and its bounced subscribers to mark), which running it does.
+    ended = all(
+        language in existing and existing[language].finished_at is not None
+        for language in languages
+    )
+    return "\n".join(lines), None if ended and not to_send else to_send
 
 
 def _confirm(yes: bool) -> None:
@@ -306,7 +325,9 @@ def status(project: Project, issue: str | None) -> None:
         lines = delivery.recipients(store, s.id)
         if not lines:
             still = f"; {plural(s.open, 'message')} still to send" if s.open else ""
-            click.echo(f"\n{s.issue} {s.language}: no recipient failed or was left out{still}")
+            click.echo(
+                f"\n{s.issue} {s.language}: no message failed, was deferred or is uncertain{still}"
+            )
             continue
         click.echo(f"\n{s.issue} {s.language}:")
         click.echo(

@@ -149,6 +149,8 @@ def _subject(issue: Issue, edition: RenderedEdition, config: Config, at: Locator
         if language != config.default_language:
             return []
         language = ""
+    elif key != language:  # another language's subject, said by its own edition
+        return []
     else:
         loc = (*loc, key)
     found = []

@@ -41,6 +41,7 @@ class SendStatus:
     counts: Counter
     state: str  # running, stalled, waiting, done, cancelled
     last_progress: dt.datetime | None
+    finished_at: dt.datetime | None = None  # its end recorded (and its bounced marked)
 
     @property
     def open(self) -> int:
@@ -104,6 +105,7 @@ def _status(row, counts: Counter, now: dt.datetime, stalled_after: float) -> Sen
         counts,
         state,
         row.heartbeat_at,
+        row.finished_at,
     )
 
 

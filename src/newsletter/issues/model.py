@@ -101,7 +101,9 @@ def _one_error(failed: list[PydanticCustomError]) -> PydanticCustomError:
     if not others:
         return first
     also = "; ".join(f"{(exc.context or {}).get('key', '')}: {exc.message()}" for exc in others)
-    return PydanticCustomError(first.type, f"{first.message()}; also {also}", first.context)
+    # The text as a value, not a template: it is formatted already.
+    context = {**(first.context or {}), "said": f"{first.message()}; also {also}"}
+    return PydanticCustomError(first.type, "{said}", context)
 
 
 def _check_piece(key: str, item: Any, one_line: bool) -> str:
