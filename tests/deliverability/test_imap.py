@@ -182,15 +182,7 @@ def test_starttls_is_used_and_the_certificate_verified(store, starttls_imap, mon
     imap.create("Bounces")
     imap.append("Bounces", None, None, corpus("postfix_5.1.1")[0].replace(b"\n", b"\r\n"))
     imap.logout()
-    source = f"imap://{USER}@127.0.0.1:{port}/Bounces"
-    assert process_bounces(store, source, "tester", PASSWORD).read == 1
-    assert store.get("reader00000@example.org").status == "bounced"
-    monkeypatch.delenv("SSL_CERT_FILE")
-    with pytest.raises(NewsletterError) as untrusted:
-        process_bounces(store, source, "tester", PASSWORD)
-    assert str(untrusted.value).startswith(
-        f"cannot read imap://demouser@127.0.0.1:{port}/Bounces: [SSL: CERTIFICATE_VERIFY_FAILED]"
-    )
+    read_trusted_then_untrusted(store, f"imap://{USER}@127.0.0.1:{port}/Bounces", monkeypatch)
 
 
 def test_imaps_speaks_tls_from_the_first_byte_and_verifies_the_certificate(
@@ -199,13 +191,18 @@ def test_imaps_speaks_tls_from_the_first_byte_and_verifies_the_certificate(
     port, plain_port, cert = imaps
     add_subscribers(store, 1)
     append(plain_port, "Bounces", corpus("postfix_5.1.1"))
-    source = f"imaps://{USER}@127.0.0.1:{port}/Bounces"
     monkeypatch.setenv("SSL_CERT_FILE", cert)  # trusted as a CA by the default context
+    read_trusted_then_untrusted(store, f"imaps://{USER}@127.0.0.1:{port}/Bounces", monkeypatch)
+
+
+def read_trusted_then_untrusted(store, source: str, monkeypatch) -> None:
+    """The bounce in `source` read while SSL_CERT_FILE trusts the server's certificate; then,
+    the certificate no longer trusted, refused in words."""
     assert process_bounces(store, source, "tester", PASSWORD).read == 1
     assert store.get("reader00000@example.org").status == "bounced"
     monkeypatch.delenv("SSL_CERT_FILE")
     with pytest.raises(NewsletterError) as untrusted:
         process_bounces(store, source, "tester", PASSWORD)
     assert str(untrusted.value).startswith(
-        f"cannot read imaps://demouser@127.0.0.1:{port}/Bounces: [SSL: CERTIFICATE_VERIFY_FAILED]"
+        f"cannot read {source}: [SSL: CERTIFICATE_VERIFY_FAILED]"
     )

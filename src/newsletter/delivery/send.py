@@ -70,7 +70,8 @@ def check_can_send(config: Config, transport: Transport) -> None:
 
 
 def check_secret_key(config: Config, transport: Transport) -> None:
-    """Messages that leave this machine carry links signed with a key that must be strong."""
+    """Messages that leave this machine carry links signed with a key that must be set (a
+    short one is warned about by the preflight: see Config.secret_key_weakness)."""
     if transport.needs_secret_key:
         problem = config.secret_key_problem(
             "sending over SMTP", "it signs each subscriber's unsubscribe link"
