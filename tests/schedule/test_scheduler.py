@@ -4,6 +4,9 @@ sent at their time, once, whoever else runs; missed ones are said to be missed."
 from __future__ import annotations
 
 import datetime as dt
+import email
+import email.policy
+import re
 import signal
 import time
 from collections import Counter
@@ -11,6 +14,10 @@ from collections import Counter
 from click.testing import CliRunner
 
 from newsletter.cli import cli
+from newsletter.delivery import content_hash
+from newsletter.issues import find_issue
+from newsletter.render import Renderer
+from newsletter.schedule import list_plans
 
 from .conftest import add_subscribers, plan_states, wait_for, wait_for_state
 
@@ -87,6 +94,8 @@ def test_a_cancelled_plan_sends_nothing(
     plan(environ, "2013-02", 3)  # due after the cancelled one: once it is sent, that one is past
     wait_for_state(store, "2013-02", "done")
     assert plan_states(store) == {"2013-05": "cancelled", "2013-02": "done"}
+    listed = schedule(environ, "list").stdout.splitlines()[1:3]
+    assert [line.split()[6] for line in listed] == ["cancelled", "done"]  # after both times
     assert smtp_server.received() == Counter(readers)  # 2013-02 alone
     subjects = {
         data.split(b"Subject: ")[1].split(b"\r\n")[0] for _, data in smtp_server.recorder.messages
@@ -99,10 +108,10 @@ def test_a_plan_missed_beyond_the_grace_period_is_reported_missed_and_not_sent(
 ):
     monkeypatch.chdir(sample_project)
     add_subscribers(store, 3)
-    grace = {"NEWSLETTER_SCHEDULE_GRACE_MINUTES": "0.01"}  # rounded up to one second
-    at = plan({**environ, **grace}, "2013-05", 1)
+    at = plan(environ, "2013-05", 1)  # added under the default hour's grace
     sleep_until(at + dt.timedelta(seconds=3))
-    scheduler = start_scheduler(**grace)
+    # The grace period is the one newsletter.toml gives when the scheduler starts.
+    scheduler = start_scheduler(NEWSLETTER_SCHEDULE_GRACE_MINUTES="0.01")  # one second
     wait_for_state(store, "2013-05", "missed")
     assert smtp_server.received() == Counter()
     listed = schedule(environ, "list").stdout
@@ -226,8 +235,62 @@ def test_a_send_stopped_by_sigterm_is_continued_by_the_next_scheduler_once_for_e
     wait_for(lambda: len(smtp_server.recorder.messages) >= 3, "the send to be under way")
     assert first.stop() == 0
     assert plan_states(store) == {"2013-05": "running"}  # left for the next scheduler
+    assert schedule(environ, "list").stdout.splitlines()[1].split()[-1] == "running"
     assert "still to send; the next active scheduler continues" in first.log()
     second = start_scheduler(NEWSLETTER_DELIVERY_CONNECTIONS="1")
     wait_for_state(store, "2013-05", "done")
     assert smtp_server.received() == Counter(readers)  # a clean stop leaves nothing uncertain
     assert "2013-05: continuing the send" in second.log()
+
+
+def test_a_correction_made_after_planning_is_what_goes_out_and_its_hash_is_recorded(
+    sample_project, store, config, environ, smtp_server, start_scheduler, monkeypatch
+):
+    monkeypatch.chdir(sample_project)
+    add_subscribers(store, 2)
+    plan(environ, "2013-05", 2)
+    issue = sample_project / "issues" / "2013-05.yaml"
+    issue.write_text(issue.read_text().replace("Newsletter, May 2013", "Newsletter, May 2013 (r)"))
+    start_scheduler()
+    wait_for_state(store, "2013-05", "done")
+    subjects = {
+        email.message_from_bytes(data, policy=email.policy.default)["Subject"]
+        for _, data in smtp_server.recorder.messages
+    }
+    assert subjects == {"Japan Science and Technology Newsletter, May 2013 (r)"}
+    corrected = Renderer(config).render(find_issue(config, "2013-05"))
+    (recorded,) = [p.content_hash for p in list_plans(store)]
+    assert recorded == content_hash(corrected)
+
+
+def test_a_plan_made_under_one_scheduler_is_sent_by_the_next_after_a_restart(
+    sample_project, store, environ, smtp_server, start_scheduler, monkeypatch
+):
+    monkeypatch.chdir(sample_project)
+    readers = add_subscribers(store, 3)
+    first = start_scheduler()
+    first.wait_active()
+    at = plan(environ, "2013-05", 3)
+    assert first.stop() == 0
+    assert plan_states(store) == {"2013-05": "scheduled"}
+    start_scheduler()
+    wait_for_state(store, "2013-05", "done")
+    assert smtp_server.received() == Counter(readers)
+    assert dt.datetime.now(dt.UTC) >= at
+
+
+def test_a_send_by_hand_while_the_scheduler_sends_the_same_plan_mails_nobody_twice(
+    sample_project, store, environ, smtp_server, start_scheduler, monkeypatch
+):
+    """Whatever the lease does, the ledger alone keeps two senders of one issue apart."""
+    monkeypatch.chdir(sample_project)
+    readers = add_subscribers(store, 60)
+    smtp_server.faults.delay = 0.1  # the scheduler's send is still under way when ours starts
+    start_scheduler(NEWSLETTER_DELIVERY_CONNECTIONS="1").wait_active()
+    plan(environ, "2013-05", 1)
+    wait_for(lambda: len(smtp_server.recorder.messages) >= 2, "the planned send to be under way")
+    by_hand = CliRunner().invoke(cli, ["send", "2013-05", "--yes"], env=environ)
+    assert by_hand.exit_code == 0, by_hand.output
+    assert int(re.search(r"2013-05 en: (\d+) sent", by_hand.output)[1]) > 0  # both sent
+    wait_for_state(store, "2013-05", "done")
+    assert smtp_server.received() == Counter(readers)

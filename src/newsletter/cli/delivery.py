@@ -154,8 +154,7 @@ def _send_test(config, issue, languages: list[str], addresses: tuple[str, ...]) 
     for language, address, reply in delivery.send_test(
         config, rendered, list(addresses), transport
     ):
-        verdict = "sent" if reply.accepted else "refused"
-        click.echo(f"test {issue.slug} {language} to {address}: {verdict} ({reply})")
+        click.echo(f"test {issue.slug} {language} to {address}: {reply.said()}")
 
 
 def _nothing_to_send(store, slug: str, languages: list[str]) -> None:
@@ -201,7 +200,7 @@ def _plan(store, issue, languages: list[str], transport) -> tuple[str, int | Non
             done = ", ".join(f"{n} {state}" for state, n in sorted(sent.counts.items()))
             lines.append(
                 f"Edition:  {language}: started {sent.created_at:%Y-%m-%d %H:%M} UTC "
-                f"for {plural(sent.recipients, 'recipient')} ({done}): "
+                f"for {plural(sent.recipients, 'recipient')}{f' ({done})' if done else ''}: "
                 + ("continues" if sent.open else "nothing left to send")
             )
     left_out = []

@@ -116,8 +116,7 @@ def remind(project: Project) -> None:
 
     store = open_store_announced(project)
     for address, reply in planning.send_reminder(store):
-        verdict = "sent" if reply.accepted else "refused"
-        click.echo(f"reminder to {address}: {verdict} ({reply})")
+        click.echo(f"reminder to {address}: {reply.said()}")
 
 
 @click.command()

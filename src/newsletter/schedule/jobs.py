@@ -67,13 +67,25 @@ def new_scheduler(
 ) -> BackgroundScheduler:
     """A scheduler on the job store, in UTC; several plans due at once are sent side by side,
     so that none waits behind another past its grace period."""
-    grace = round(store.config.settings.schedule.grace_minutes * 60)
     return kind(
         jobstores={"default": job_store(store)},
         executors={"default": {"type": "threadpool", "max_workers": workers}},
-        job_defaults={"coalesce": True, "misfire_grace_time": max(grace, 1)},
+        job_defaults={"coalesce": True, "misfire_grace_time": grace_seconds(store.config)},
         timezone=dt.UTC,
     )
+
+
+def grace_seconds(config: Config) -> int:
+    return max(round(config.settings.schedule.grace_minutes * 60), 1)
+
+
+def apply_grace(scheduler: BackgroundScheduler, config: Config) -> None:
+    """The grace period as newsletter.toml says now, for every stored job: each job keeps
+    the one it was added with (by `schedule add`, or a scheduler before a restart)."""
+    grace = grace_seconds(config)
+    for job in scheduler.get_jobs():
+        if job.misfire_grace_time != grace:
+            scheduler.modify_job(job.id, misfire_grace_time=grace)
 
 
 class StoreWriter(BackgroundScheduler):
@@ -142,11 +154,20 @@ def reminder_trigger(config: Config) -> CronTrigger | None:
 
 
 def set_reminder(scheduler: BackgroundScheduler, config: Config) -> dt.datetime | None:
-    """Add, replace or remove the reminder's job as the settings say; its next time."""
+    """Add, replace or remove the reminder's job as the settings say; its next time.
+
+    A job stored for the same cron line is kept as it is: replacing it would count its next
+    time from now, and a reminder that fell due while no scheduler ran (or while one took
+    over from another) would be passed over without a word. Kept, it is sent late within
+    the grace period, or reported missed after it.
+    """
     trigger = reminder_trigger(config)
     if trigger is None:
         remove_job(scheduler, REMINDER_JOB)
         return None
+    stored = scheduler.get_job(REMINDER_JOB)
+    if stored is not None and stored.next_run_time and repr(stored.trigger) == repr(trigger):
+        return stored.next_run_time
     job = scheduler.add_job(
         REMIND, trigger, id=REMINDER_JOB, name="remind the editors", replace_existing=True
     )

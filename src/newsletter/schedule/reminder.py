@@ -31,7 +31,8 @@ def remind() -> None:
     store = jobs.active().store
     try:
         for address, reply in send_reminder(store):
-            log.info("reminder to %s: %s", address, reply)
+            level = logging.INFO if reply.accepted else logging.WARNING
+            log.log(level, "reminder to %s: %s", address, reply.said())
     except NewsletterError as exc:
         log.error("reminder not sent: %s", exc)
 

@@ -81,6 +81,7 @@ class Scheduler:
         scheduler.start(paused=True)
         self.put_in_order(scheduler)
         next_reminder = jobs.set_reminder(scheduler, self.config)
+        jobs.apply_grace(scheduler, self.config)
         if next_reminder:
             log.info("next reminder to the editors: %s", local_time(self.config, next_reminder))
         scheduler.resume()

@@ -44,6 +44,10 @@ class Reply:
     def __str__(self) -> str:
         return f"{self.code} {self.text}".strip()
 
+    def said(self) -> str:
+        """What became of the message, in a word, with the server's words."""
+        return f"{'sent' if self.accepted else 'refused'} ({self})"
+
 
 class ConnectionLost(Exception):  # noqa: N818: the name says what happened, as smtplib's do
     """The connection broke while handing over a message."""
