@@ -1,7 +1,9 @@
 """The personal links' tokens: made on the hot path by hand, checked by itsdangerous."""
 
+import time
+
 import pytest
-from itsdangerous import URLSafeSerializer
+from itsdangerous import SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
 from newsletter.delivery import PREFERENCES, UNSUBSCRIBE, InvalidToken, Personal, Signer
 
@@ -30,3 +32,17 @@ def test_a_token_made_with_an_old_key_is_still_accepted_after_a_rotation():
     assert Signer(["new key", "old key"]).check(UNSUBSCRIBE, token) == Personal(5, 6)
     with pytest.raises(InvalidToken):
         Signer(["new key"]).check(UNSUBSCRIBE, token)
+
+
+@pytest.mark.parametrize("who", [Personal(5, 6), Personal(10**12, 123_456)])
+def test_a_token_carries_no_expiry(monkeypatch, who):
+    # CASL asks for unsubscribe links that work at least 60 days after the send.
+    signer = Signer(["key"])
+    tokens = {purpose: signer.token(purpose, who) for purpose in (UNSUBSCRIBE, PREFERENCES)}
+    dated = URLSafeTimedSerializer("key").dumps("made now")
+    later = time.time() + 61 * 86400
+    monkeypatch.setattr(time, "time", lambda: later)  # the clock itsdangerous reads
+    with pytest.raises(SignatureExpired):  # a dated token would have expired by now
+        URLSafeTimedSerializer("key").loads(dated, max_age=60 * 86400)
+    for purpose, token in tokens.items():
+        assert signer.check(purpose, token) == who

@@ -154,3 +154,13 @@ def test_the_site_pages_validate_renders_get_no_name_the_archive_does_not_give(p
         ]
         write(project, f"templates/{template}", "".join(uses) or "nothing to use")
     build_archive(config, project / "site")  # a name the archive does not give raises
+
+
+def test_the_default_subscribe_page_is_not_warned_about(project, monkeypatch):
+    # The archive's Subscribe links go to `serve`'s own page unless subscribe_url says
+    # otherwise: that is a working default, not something left to fill in.
+    monkeypatch.delenv("NEWSLETTER_NEWSLETTER_SUBSCRIBE_URL", raising=False)
+    assert load_config(project, {}).settings.newsletter.subscribe_url is None
+    validate = run("validate")
+    assert validate.exit_code == 0, validate.output
+    assert "subscribe" not in validate.output.lower(), validate.output

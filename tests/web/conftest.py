@@ -31,13 +31,14 @@ BASE_PATH = "/japan-st/"
 
 
 class Clock:
-    """The server's idea of now, which a test can move forward."""
+    """The server's idea of now, which a test can move forward, or stop at one moment."""
 
     def __init__(self):
         self.offset = dt.timedelta()
+        self.stopped: dt.datetime | None = None
 
     def __call__(self) -> dt.datetime:
-        return dt.datetime.now(dt.UTC) + self.offset
+        return self.stopped or dt.datetime.now(dt.UTC) + self.offset
 
 
 @pytest.fixture

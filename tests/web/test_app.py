@@ -3,6 +3,8 @@ the small rules the pages use (the browser's language, the masked address)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from newsletter.archive import build_archive
@@ -28,6 +30,29 @@ def test_the_archive_is_served_at_base_url_and_the_root_leads_there(config, serv
     assert (root.status_code, root.headers["location"]) == (307, "/japan-st/")
     assert style.headers["content-type"].startswith("text/css")
     assert ".page {" in style.text and ".site-header {" in style.text
+
+
+def frame(page: str) -> tuple[str, str]:
+    """The page's site header (masthead, language switch) and footer, without their links'
+    targets: the archive's are relative, the subscriber pages' absolute."""
+    parts = (page[page.index("<header") : page.index("<main")], page[page.index("</main>") :])
+    return tuple(re.sub(r' href="[^"]*"', "", part) for part in parts)
+
+
+@pytest.mark.parametrize(("archive", "language"), [("", "en"), ("ja/", "ja")])
+def test_the_subscribe_page_wears_the_archives_masthead_and_language_switch(
+    config, served, archive, language
+):
+    build_archive(config, config.project_dir / "site")
+    with served.client() as client:
+        index = client.get(archive).text
+        page = client.get(f"subscribe/?lang={language}").text
+    assert '<header class="site-header">' in page
+    assert frame(page) == frame(index)
+    assert f'<a class="site-name" href="{served.url}{archive}">' in page  # to the archive
+    other = "ja" if language == "en" else "en"
+    assert f'<a href="?lang={other}" lang="{other}" hreflang="{other}">' in page  # this page
+    assert f'<span aria-current="page" lang="{language}">' in page
 
 
 @pytest.mark.parametrize("web_settings", [{"NEWSLETTER_WEB_SERVE_ARCHIVE": "false"}])

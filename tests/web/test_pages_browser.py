@@ -18,6 +18,12 @@ from .conftest import click_through, link_in
 
 pytestmark = pytest.mark.browser
 LOCALES = {"en": "en-CA", "ja": "ja-JP"}
+PAGES = [
+    "subscribe", "subscribe-error", "check-inbox", "form-expired", "unavailable", "too-many",
+    "confirm", "confirmed", "confirm-link-invalid",
+    "unsubscribe", "preferences", "preferences-saved", "unsubscribed", "personal-link-invalid",
+    "not-found", "preview-unsubscribe", "preview-preferences",
+]  # fmt: skip
 
 
 @pytest.fixture
@@ -28,12 +34,25 @@ def database_url(tmp_path) -> str:
 
 @pytest.fixture
 def web_settings() -> dict[str, str]:
-    return {"NEWSLETTER_WEB_SUBSCRIBE_PER_IP": "2"}  # the third request sees the 429 page
+    return {"NEWSLETTER_WEB_SUBSCRIBE_PER_IP": "3"}  # the fourth request sees the 429 page
 
 
 def walk(page, served, language: str, look) -> None:
     """Every page, in the order a reader meets them; `look(name)` at each."""
-    page.goto(served.url + f"subscribe/?lang={language}")
+    subscribe_pages(page, served, language, look)
+    confirm_pages(page, served, language, look)
+    personal_pages(page, served, language, look)
+    page.goto(served.url + f"no/such/page?lang={language}")
+    look("not-found")
+    for route in (urls.UNSUBSCRIBE, urls.PREFERENCES):  # the links of preview.eml
+        page.goto(urls.preview_url(served.config, route) + f"&lang={language}")
+        look("preview-" + route.partition("/")[0])
+
+
+def subscribe_pages(page, served, language: str, look) -> None:
+    """The form, and each answer it can give; the per-IP limit counts four of the requests."""
+    form = served.url + f"subscribe/?lang={language}"
+    page.goto(form)
     look("subscribe")
     page.fill("#email", "x@y")  # the browser takes it; email-validator does not
     click_through(page)
@@ -43,10 +62,21 @@ def walk(page, served, language: str, look) -> None:
     page.select_option("#language", language)
     click_through(page)
     look("check-inbox")
-    page.goto(served.url + f"subscribe/?lang={language}")
-    page.fill("#email", "third@example.org")
+    page.goto(form)
+    page.fill("#email", "late@example.org")
+    page.context.clear_cookies()  # as when the cookie has expired: the form is refused
+    click_through(page)
+    look("form-expired")
+    served.smtp.stop()  # the refused form sent again, with no mail server to take it
+    click_through(page)
+    look("unavailable")
+    page.goto(form)
+    page.fill("#email", "fourth@example.org")
     click_through(page)
     look("too-many")
+
+
+def confirm_pages(page, served, language: str, look) -> None:
     link = link_in(served.messages()[0], "subscribe/confirm/")
     page.goto(link)
     look("confirm")
@@ -54,6 +84,10 @@ def walk(page, served, language: str, look) -> None:
     look("confirmed")
     page.goto(link)
     look("confirm-link-invalid")
+
+
+def personal_pages(page, served, language: str, look) -> None:
+    """The pages of the new subscriber's unsubscribe and preferences links."""
     subscriber = served.store.get(f"reader-{language}@example.org")
     token = Signer([SECRET]).token(UNSUBSCRIBE, Personal(subscriber.id, 1))
     page.goto(urls.unsubscribe_url(served.config, token))
@@ -66,8 +100,6 @@ def walk(page, served, language: str, look) -> None:
     look("unsubscribed")
     page.goto(urls.unsubscribe_url(served.config, token[:-2]) + f"?lang={language}")
     look("personal-link-invalid")
-    page.goto(served.url + f"no/such/page?lang={language}")
-    look("not-found")
     assert find_by_id(served.store, subscriber.id).status == "unsubscribed"
 
 
@@ -97,7 +129,8 @@ def test_no_accessibility_violations_on_any_page(browser, served, artifacts, lan
 
     walk(page, served, language, look)
     context.close()
-    assert found and {name: v for name, v in found.items() if v} == {}
+    assert list(found) == PAGES
+    assert {name: v for name, v in found.items() if v} == {}
 
 
 @pytest.mark.parametrize("language", ["en", "ja"])

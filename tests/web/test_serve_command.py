@@ -51,9 +51,8 @@ def test_without_a_key_or_an_archive_it_warns_and_serves_the_pages(sample_projec
         "NEWSLETTER_DATABASE_URL": f"sqlite:///{tmp_path / 'newsletter.db'}",
         "NEWSLETTER_NEWSLETTER_BASE_URL": base,
     }
-    server = newsletter(
-        sample_project, "serve", "--port", str(port), environ=environ, cwd=sample_project
-    )
+    listen = ("--host", "127.0.0.1", "--port", str(port))  # the default host, said outright
+    server = newsletter(sample_project, "serve", *listen, environ=environ, cwd=sample_project)
     try:
         started(server, base)
     finally:
@@ -66,6 +65,7 @@ def test_without_a_key_or_an_archive_it_warns_and_serves_the_pages(sample_projec
         "warning: site/ has no archive yet: run `newsletter archive`; until then only the "
         "subscriber pages are served",
     ]
+    assert f"serving the subscriber pages and the archive on {base} (public " in err
 
 
 def test_a_mistake_in_a_page_template_stops_serve_before_it_listens(sample_project, tmp_path):

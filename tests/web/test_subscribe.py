@@ -7,8 +7,10 @@ import concurrent.futures
 import datetime as dt
 
 import pytest
+import sqlalchemy as sa
 
-from newsletter.subscribers import Change, Consent, history
+from newsletter.db import confirmations, subscriber_history, subscribers
+from newsletter.subscribers import Change, Consent, Store, history
 
 from .conftest import csrf_of, link_in, main_text
 
@@ -21,6 +23,28 @@ CONFIRM_INVALID = (
     "This link does not work A confirmation link works once, for a few days. This one has been "
     "used, has expired, or was cut short. You can ask for a new one. Subscribe again"
 )
+
+
+def pending_requests(store: Store) -> list[str]:
+    """The addresses of the confirmation rows not confirmed yet, sorted."""
+    query = sa.select(confirmations.c.email).where(confirmations.c.confirmed_at.is_(None))
+    with store.reading() as connection:
+        return sorted(connection.scalars(query))
+
+
+def the_list(store: Store) -> tuple[list, list]:
+    """Every subscriber row and every history row, as stored."""
+    with store.reading() as connection:
+        return tuple(
+            list(connection.execute(sa.select(table).order_by(table.c.id)))
+            for table in (subscribers, subscriber_history)
+        )
+
+
+def add_member(store: Store, email: str = "member@example.org") -> None:
+    now = dt.datetime.now(dt.UTC)
+    consent = Consent("express", now - dt.timedelta(days=30), "test")
+    store.add(email, consent, Change("test", "tester", now))
 
 
 def ask(client, email: str, name: str = "", language: str = "en", **extra):
@@ -161,14 +185,20 @@ def test_without_the_csrf_token_nothing_happens(served):
 
 
 def test_a_filled_honeypot_gets_the_same_page_and_nothing_happens(served):
+    add_member(served.store)
+    before = the_list(served.store)
     with served.client() as client:
         answer = ask(client, "robot@example.org", website="https://spam.example/")
     assert answer.status_code == 200
     assert main_text(answer.text) == CHECK_INBOX.format(email="robot@example.org")
     assert served.messages() == []
+    assert pending_requests(served.store) == []
+    assert the_list(served.store) == before
 
 
 def test_fifty_requests_from_one_address_are_cut_off_after_ten(served):
+    add_member(served.store)
+    before = the_list(served.store)
     with served.client() as client:
         answers = [ask(client, f"flood{n}@example.org").status_code for n in range(50)]
         refused = ask(client, "flood-last@example.org")
@@ -177,10 +207,24 @@ def test_fifty_requests_from_one_address_are_cut_off_after_ten(served):
         "Too many requests Too many subscription requests have come from your network in the "
         "last hour. Please try again later."
     )
-    assert sorted(m["To"].addresses[0].addr_spec for m in served.messages()) == sorted(
-        f"flood{n}@example.org" for n in range(10)
-    )
-    assert served.store.get("flood0@example.org") is None  # asked, not subscribed
+    mailed = sorted(m["To"].addresses[0].addr_spec for m in served.messages())
+    assert mailed == sorted(f"flood{n}@example.org" for n in range(10))
+    assert pending_requests(served.store) == mailed  # one request recorded per message
+    assert the_list(served.store) == before  # asked, not subscribed
+
+
+def test_requests_for_one_address_send_three_messages_and_the_same_page(served):
+    limit = served.config.settings.web.subscribe_per_address
+    assert limit == 3  # the default, under the default 10 an hour from one IP address
+    with served.client() as client:
+        answers = [ask(client, "target@example.org") for _ in range(limit + 3)]
+    assert {(a.status_code, main_text(a.text)) for a in answers} == {
+        (200, CHECK_INBOX.format(email="target@example.org"))
+    }
+    assert [m["To"].addresses[0].addr_spec for m in served.messages()] == [
+        "target@example.org"
+    ] * limit
+    assert pending_requests(served.store) == ["target@example.org"] * limit
 
 
 def test_the_forwarded_address_is_ignored_without_a_trusted_proxy(served):
@@ -245,7 +289,11 @@ def test_someone_who_unsubscribed_can_come_back_with_a_new_express_consent(serve
         client.post(link_in(served.messages()[0], "subscribe/confirm/"))
     subscriber, changes = history(served.store, "back@example.org")
     assert subscriber.status == "active" and subscriber.consent.kind == "express"
-    assert changes[-1].change == "resubscribed"
+    unsubscribed, resubscribed = changes[-2:]
+    assert (unsubscribed.status, resubscribed.change) == ("unsubscribed", "resubscribed")
+    # The new consent is the one given on the form, after leaving: not the old one revived.
+    assert subscriber.consent.source == "web form"
+    assert subscriber.consent.at == resubscribed.consented_at > unsubscribed.changed_at
 
 
 def test_a_forgotten_person_can_subscribe_again_themselves(served):

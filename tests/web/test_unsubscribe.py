@@ -85,10 +85,17 @@ def test_the_pages_button_unsubscribes_once_and_a_second_time_is_harmless(served
 
 
 def test_a_link_still_works_long_after_the_send(served, two_sent):
-    served.clock.offset = dt.timedelta(days=400)
+    # The tokens carry no expiry (tests/delivery/test_tokens.py); the server's clock says
+    # when the link was used, and the history records that moment.
+    later = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=400)
+    served.clock.stopped = later
     with served.client() as client:
-        assert client.post(two_sent["ann@example.org"]).status_code == 200
-    assert served.store.get("ann@example.org").status == "unsubscribed"
+        answer = client.post(two_sent["ann@example.org"], data={"List-Unsubscribe": "One-Click"})
+    assert answer.status_code == 200
+    subscriber, changes = history(served.store, "ann@example.org")
+    assert (subscriber.status, subscriber.status_changed_at) == ("unsubscribed", later)
+    assert (changes[-1].status, changes[-1].changed_at) == ("unsubscribed", later)
+    assert changes[-1].via.startswith("one-click unsubscribe (List-Unsubscribe-Post)")
 
 
 def test_forged_altered_and_foreign_tokens_change_nothing(served, two_sent):
@@ -138,9 +145,40 @@ def test_the_preview_link_unsubscribes_nobody(served):
     )
 
 
+def test_the_preview_messages_preferences_link_shows_the_page_and_saves_nothing(served):
+    link = urls.preview_url(served.config, urls.PREFERENCES)
+    with served.client() as client:
+        shown = client.get(link)
+        saved = client.post(link, data={"name": "Someone Else", "language": "ja"})
+    for answer in (shown, saved):
+        assert answer.status_code == 200
+        assert main_text(answer.text).startswith(
+            "Your preferences How Japan Science and Technology Newsletter comes to s***@e***.org."
+        )
+        assert 'value="Subscriber Name"' in answer.text
+        assert urls.preview_url(served.config, urls.UNSUBSCRIBE).replace("&", "&amp;") in (
+            answer.text
+        )
+    assert "Your preferences have been saved." not in main_text(saved.text)
+
+
+def test_a_get_of_the_preferences_page_changes_nothing(served, two_sent):
+    link = preferences_link(served, two_sent["ann@example.org"])
+    before = history(served.store, "ann@example.org")
+    with served.client() as client:
+        shown = client.get(link + "?lang=ja&name=Mallory&language=ja")  # a scanner's guesses
+    assert shown.status_code == 200
+    assert history(served.store, "ann@example.org") == before
+
+
+def preferences_link(served, unsubscribe_link: str) -> str:
+    """The preferences link of the same recipient as this unsubscribe link."""
+    who = Signer([SECRET]).check(UNSUBSCRIBE, unsubscribe_link.rsplit("/", 1)[1])
+    return urls.preferences_url(served.config, Signer([SECRET]).token(PREFERENCES, who))
+
+
 def test_preferences_change_the_language_and_name(served, two_sent):
-    ann = Signer([SECRET]).check(UNSUBSCRIBE, two_sent["ann@example.org"].rsplit("/", 1)[1])
-    link = urls.preferences_url(served.config, Signer([SECRET]).token(PREFERENCES, ann))
+    link = preferences_link(served, two_sent["ann@example.org"])
     with served.client() as client:
         shown = client.get(link)
         assert shown.status_code == 200

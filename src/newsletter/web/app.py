@@ -23,6 +23,7 @@ from .context import Web, utcnow, web_of
 from .personal import (
     preferences_page,
     preview_link,
+    preview_preferences,
     save_preferences,
     unsubscribe,
     unsubscribe_page,
@@ -60,6 +61,9 @@ def routes(config: Config) -> list[BaseRoute]:
         Route(base + urls.UNSUBSCRIBE.format(token=""), preview_link, methods=["GET", "POST"]),
         Route(base + urls.UNSUBSCRIBE, unsubscribe_page, methods=["GET"]),
         Route(base + urls.UNSUBSCRIBE, unsubscribe, methods=["POST"]),
+        Route(
+            base + urls.PREFERENCES.format(token=""), preview_preferences, methods=["GET", "POST"]
+        ),
         Route(base + urls.PREFERENCES, preferences_page, methods=["GET"]),
         Route(base + urls.PREFERENCES, save_preferences, methods=["POST"]),
     ]

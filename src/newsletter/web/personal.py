@@ -21,6 +21,7 @@ from newsletter.config import urls
 from newsletter.core import NewsletterError
 from newsletter.db import ACTIVE
 from newsletter.delivery import PREFERENCES, UNSUBSCRIBE, InvalidToken, Personal
+from newsletter.mail import preview_recipient
 from newsletter.subscribers import (
     Change,
     Subscriber,
@@ -150,3 +151,21 @@ async def preview_link(request: Request) -> Response:
     language = web.pages.language(request)
     text = web.pages.text(language, "preview_link")
     return web.pages.notice(language, "unsubscribe", text)
+
+
+async def preview_preferences(request: Request) -> Response:
+    """The preferences link of preview.eml's made-up subscriber: their page as it would look;
+    saving it changes nobody."""
+    web = web_of(request)
+    language = web.pages.language(request)
+    made_up = preview_recipient(web.config)
+    return web.pages.render(
+        "site/preferences.html",
+        language,
+        email=mask(made_up.email),
+        form={"name": made_up.name, "language": language},
+        active=True,
+        saved=False,
+        error="",
+        unsubscribe=made_up.unsubscribe_url,
+    )
