@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -18,8 +19,10 @@ from newsletter.issues import ready_issues
 from tests.conftest import copy_sample_project
 
 SPAMASSASSIN = shutil.which("spamassassin")
+# Under `.ci/run` (which installs it) a missing SpamAssassin fails these tests, never skips them.
 pytestmark = pytest.mark.skipif(
-    SPAMASSASSIN is None, reason="spamassassin is not installed (.ci/setup installs it)"
+    SPAMASSASSIN is None and os.environ.get("NEWSLETTER_TEST_REQUIRE_SERVICES") != "1",
+    reason="spamassassin is not installed (.ci/setup installs it)",
 )
 
 # A line of the report: points, rule name, description ("-0.0 NO_RECEIVED  Informational: ...").
