@@ -23,6 +23,7 @@ package (see .ci/setup) for smtp-sink and smtp-source, and for PostgreSQL the se
 from __future__ import annotations
 
 import argparse
+import compileall
 import datetime as dt
 import json
 import os
@@ -335,6 +336,14 @@ def table(rows: list[dict], size: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def compile_sources() -> None:
+    """Compile newsletter's modules once, as installing the package does (pip writes each
+    module's bytecode at install). Where PYTHONDONTWRITEBYTECODE is set, as on some CI and
+    sandbox machines, each `send` would otherwise compile about a hundred modules from
+    source at its start: about 90 ms that no installed copy spends."""
+    compileall.compile_dir(REPO / "src", quiet=1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--databases", default="sqlite,postgresql")
@@ -348,6 +357,7 @@ def main() -> None:
         help="no `newsletter check` before each send: the send scores with SpamAssassin itself",
     )
     args = parser.parse_args()
+    compile_sources()
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         scratch = Path(folder)

@@ -2,6 +2,7 @@
 language fallback, and the field types of settings and issue files."""
 
 from .addresses import InvalidAddress, address_hashes, address_key
+from .cache import cache_home
 from .encoding import SAVE_AS_UTF8, read_utf8, utf8_problem
 from .errors import NewsletterError, Problem, ProblemsError, reading_order
 from .fields import (
@@ -48,6 +49,7 @@ __all__ = [
     "address_key",
     "babel_locale",
     "base_language",
+    "cache_home",
     "check_one_line",
     "check_output_folder",
     "check_url",

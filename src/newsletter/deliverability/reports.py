@@ -20,8 +20,6 @@ from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses
 
-from flufl.bounce import all_failures
-
 from newsletter.config import Config
 from newsletter.db import AUTO_REPLY, COMPLAINT, HARD, SOFT, UNKNOWN
 from newsletter.mail import read_return_path
@@ -192,6 +190,8 @@ def _complaints(message: Message) -> list[Notice]:
 def _other_bounce(message: Message) -> list[Notice]:
     """A bounce in one of the many non-standard formats, as flufl.bounce reads it; the status
     code from its text when it gives one."""
+    from flufl.bounce import all_failures  # its 30 detectors: only bounce processing needs them
+
     try:
         temporary, permanent = all_failures(message)
     except Exception:  # a detector choking on a malformed message: not a bounce it knows

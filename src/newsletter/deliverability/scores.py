@@ -21,6 +21,8 @@ from collections.abc import Mapping
 from email.message import EmailMessage
 from pathlib import Path
 
+from newsletter.core import cache_home
+
 from .spam import SPAMASSASSIN_ARGS, SpamScore
 
 KEY_FORMAT = "1"  # bump when what a key covers changes
@@ -67,10 +69,8 @@ class ScoreCache:
 
 
 def cache_folder(environ: Mapping[str, str]) -> Path:
-    """`$XDG_CACHE_HOME/newsletter/spamassassin` (`~/.cache/...` by default): outside the
-    project, whose folder is a git repository."""
-    base = environ.get("XDG_CACHE_HOME") or str(Path(environ.get("HOME") or Path.home()) / ".cache")
-    return Path(base) / "newsletter" / "spamassassin"
+    """`$XDG_CACHE_HOME/newsletter/spamassassin` (`~/.cache/...` by default)."""
+    return cache_home(environ) / "spamassassin"
 
 
 def score_key(message: EmailMessage, scorer: str) -> str:

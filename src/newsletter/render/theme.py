@@ -9,8 +9,11 @@ line that wrote it by rendering once more with a marker comment before each temp
 from __future__ import annotations
 
 import bisect
+import contextlib
 import difflib
 import functools
+import hashlib
+import os
 import re
 import traceback
 from collections.abc import Callable, Mapping
@@ -24,6 +27,7 @@ from newsletter.core import (
     NewsletterError,
     Problem,
     ProblemsError,
+    cache_home,
     display_path,
     language_fallbacks,
     utf8_problem,
@@ -52,7 +56,7 @@ class Theme:
 
     def __init__(self, folders: list[Path]):
         self.folders = [f for f in folders if f.is_dir()]
-        self.env = _environment(_Utf8Loader(self.folders))
+        self.env = _environment(_Utf8Loader(self.folders), compiled_templates())
         self._marking_env: jinja2.Environment | None = None
         files = [f / LABELS_FILE for f in self.folders if (f / LABELS_FILE).is_file()]
         self.labels_shown = display_path(files[0]) if files else f"templates/{LABELS_FILE}"
@@ -198,15 +202,40 @@ class _Undefined(jinja2.StrictUndefined):
         super().__init__(hint, obj, name, exc)
 
 
-def _environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=loader,
-        autoescape=True,
-        undefined=_Undefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        auto_reload=False,
-    )
+_OPTIONS = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": True, "auto_reload": False}
+
+
+def _environment(
+    loader: jinja2.BaseLoader, cache: jinja2.BytecodeCache | None = None
+) -> jinja2.Environment:
+    return jinja2.Environment(loader=loader, undefined=_Undefined, bytecode_cache=cache, **_OPTIONS)
+
+
+class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
+    """Templates compiled by an earlier run, kept in the user's cache folder: compiling the
+    theme was most of what `check` and `send` spent on templates. Jinja recompiles a
+    template whose source's checksum changed; the file names carry Jinja's version and the
+    options above, which shape the compiled code too. A folder that cannot be written only
+    costs the time."""
+
+    def __init__(self, folder: Path):
+        options = f"{jinja2.__version__} {sorted(_OPTIONS.items())}"
+        shape = hashlib.sha256(options.encode()).hexdigest()[:12]
+        super().__init__(str(folder), f"{shape}-%s.cache")
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+def compiled_templates() -> _CompiledTemplates | None:
+    """The cache of compiled templates, or None where its folder cannot be made."""
+    folder = cache_home(os.environ) / "templates"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return _CompiledTemplates(folder)
 
 
 # Jinja names the block it was still inside when it gave up, at the line where it gave up
