@@ -51,11 +51,23 @@ def sample_project(tmp_path: Path) -> Path:
     return copy_sample_project(tmp_path / "project")
 
 
+REQUIRE_SERVICES = os.environ.get("NEWSLETTER_TEST_REQUIRE_SERVICES") == "1"
+
+
+def needs(available: bool, why: str) -> pytest.MarkDecorator:
+    """Skip where a program the tests use is missing (`why` says which, and that .ci/setup
+    installs it). Under `.ci/run`, which sets NEWSLETTER_TEST_REQUIRE_SERVICES=1 after
+    installing them all, a missing one stops the run at collection: a green CI run has run
+    every test."""
+    if not available and REQUIRE_SERVICES:
+        pytest.fail(f"{why}, and .ci/run requires it", pytrace=False)
+    return pytest.mark.skipif(not available, reason=why)
+
+
 @pytest.fixture(scope="session")
 def postgres_admin_url() -> str:
-    """The URL of a reachable PostgreSQL server, or a visible skip saying none is reachable;
-    under `.ci/run`, which starts the server (NEWSLETTER_TEST_REQUIRE_SERVICES=1), a failure:
-    a green CI must have run every test on PostgreSQL too."""
+    """The URL of a reachable PostgreSQL server, or a visible skip saying none is reachable
+    (a failure under `.ci/run`, see `needs`)."""
     import psycopg
 
     try:
@@ -63,7 +75,7 @@ def postgres_admin_url() -> str:
             pass
     except psycopg.OperationalError as exc:
         why = f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: {exc}".splitlines()[0]
-        if os.environ.get("NEWSLETTER_TEST_REQUIRE_SERVICES") == "1":
+        if REQUIRE_SERVICES:
             pytest.fail(why)
         pytest.skip(why)
     return POSTGRES_ADMIN_URL

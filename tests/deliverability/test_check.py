@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from newsletter.cli import cli
 from newsletter.config import load_config
 from newsletter.deliverability import check_issue
 from newsletter.issues import ready_issues
+from tests.conftest import needs
 
 from .conftest import SLOW_SECONDS
 
@@ -209,9 +210,7 @@ def test_links_finds_dead_and_slow_links_at_their_lines_and_follows_redirects(
     assert any(path == "/ok" for _, path in asked)
 
 
-@pytest.mark.skipif(
-    __import__("shutil").which("spamassassin") is None, reason="spamassassin is not installed"
-)
+@needs(shutil.which("spamassassin") is not None, "spamassassin is not installed")
 def test_the_spam_score_is_in_the_report_with_the_rules_that_fired(project):
     write_issue(project, "2027-02", BAD_SUBJECT)
     report = check_issue(load_config(project, {}), "2027-02", os.environ)

@@ -20,15 +20,14 @@ import pytest
 
 from newsletter.core import NewsletterError
 from newsletter.deliverability import process_bounces
+from tests.conftest import needs
 from tests.delivery.conftest import add_subscribers
 from tests.delivery.smtpd import self_signed_certificate
 
 from .test_bounces import EVERY_REPORT, corpus, statuses
 
 PYMAP = shutil.which("pymap") or str(Path(sys.executable).parent / "pymap")
-pytestmark = pytest.mark.skipif(
-    not Path(PYMAP).exists(), reason="pymap is not installed (.ci/setup installs it)"
-)
+pytestmark = needs(Path(PYMAP).exists(), "pymap is not installed (.ci/setup installs it)")
 USER, PASSWORD = "demouser", "demopass"
 
 

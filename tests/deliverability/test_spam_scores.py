@@ -25,10 +25,11 @@ from newsletter.deliverability.spam import SpamScore
 from newsletter.issues import find_issue
 from newsletter.mail import preview_message
 from newsletter.render import Renderer
+from tests.conftest import needs
 
 SPAMASSASSIN = shutil.which("spamassassin")
-needs_spamassassin = pytest.mark.skipif(
-    SPAMASSASSIN is None, reason="spamassassin is not installed"
+needs_spamassassin = needs(
+    SPAMASSASSIN is not None, "spamassassin is not installed (.ci/setup installs it)"
 )
 
 

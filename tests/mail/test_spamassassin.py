@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -16,13 +15,11 @@ from click.testing import CliRunner
 from newsletter.cli import cli
 from newsletter.config import load_config
 from newsletter.issues import ready_issues
-from tests.conftest import copy_sample_project
+from tests.conftest import copy_sample_project, needs
 
 SPAMASSASSIN = shutil.which("spamassassin")
-# Under `.ci/run` (which installs it) a missing SpamAssassin fails these tests, never skips them.
-pytestmark = pytest.mark.skipif(
-    SPAMASSASSIN is None and os.environ.get("NEWSLETTER_TEST_REQUIRE_SERVICES") != "1",
-    reason="spamassassin is not installed (.ci/setup installs it)",
+pytestmark = needs(
+    SPAMASSASSIN is not None, "spamassassin is not installed (.ci/setup installs it)"
 )
 
 # A line of the report: points, rule name, description ("-0.0 NO_RECEIVED  Informational: ...").

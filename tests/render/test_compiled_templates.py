@@ -54,3 +54,21 @@ def test_a_cache_folder_that_cannot_be_written_costs_only_time(templates):
     theme = Theme([templates])
     (Path(os.environ["XDG_CACHE_HOME"]) / "newsletter" / "templates").rmdir()  # gone since
     assert theme.render("hello.txt", {"name": "Aiko"}) == "Hello Aiko"
+
+
+def test_a_cache_folder_others_may_write_is_not_used(templates):
+    """Jinja runs what it loads from there."""
+    folder = Path(os.environ["XDG_CACHE_HOME"]) / "newsletter" / "templates"
+    folder.mkdir(parents=True)
+    folder.chmod(0o777)
+    assert Theme([templates]).render("hello.txt", {"name": "Aiko"}) == "Hello Aiko"
+    assert kept() == []
+
+
+def test_a_garbled_kept_template_is_compiled_afresh(templates):
+    Theme([templates]).render("hello.txt", {"name": "Aiko"})
+    (garbled,) = kept()
+    magic = len(jinja2.bccache.bc_magic)  # Jinja checks the rest itself, not the checksum
+    garbled.write_bytes(garbled.read_bytes()[:magic] + b"\x00 not a pickled checksum")
+    assert Theme([templates]).render("hello.txt", {"name": "Ben"}) == "Hello Ben"
+    assert b"not a pickled checksum" not in garbled.read_bytes()  # written again

@@ -115,3 +115,28 @@ def test_a_changed_cron_line_replaces_the_stored_reminder(
     assert smtp_server.received() == Counter()
     next_time = stored_next_reminder(store)
     assert (next_time.day, next_time.month % 3) == (15, 2)
+
+
+def test_a_reminder_due_as_the_scheduler_stops_is_left_for_the_next_one(
+    sample_project, store, environ, smtp_server, start_scheduler, monkeypatch
+):
+    """APScheduler looks for due jobs once more as it shuts down and, unable to run them,
+    would move the reminder on to its next time, unsent."""
+    monkeypatch.chdir(sample_project)
+    # A long heartbeat: the active scheduler does not look at the job store again before
+    # its stop, so the reminder made due below is still waiting then.
+    quiet = {
+        "NEWSLETTER_SCHEDULE_HEARTBEAT_SECONDS": "30",
+        "NEWSLETTER_SCHEDULE_LEASE_SECONDS": "90",
+    }
+    first = start_scheduler(NEWSLETTER_SCHEDULE_REMINDER=QUARTERLY, **quiet)
+    first.wait_active()
+    wait_for(lambda: "next reminder to the editors: " in first.log(), "the reminder's job")
+    due = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    store_reminder_due(store, sample_project, environ, due)
+    assert first.stop() == 0
+    assert smtp_server.received() == Counter()
+    assert abs(stored_next_reminder(store) - due) < dt.timedelta(milliseconds=1)
+    second = start_scheduler(NEWSLETTER_SCHEDULE_REMINDER=QUARTERLY)
+    wait_for(lambda: len(smtp_server.recorder.messages) == 2, "the reminder, sent by the next")
+    assert ", while no scheduler ran: now" in second.log()

@@ -15,6 +15,7 @@ import functools
 import hashlib
 import os
 import re
+import stat
 import traceback
 from collections.abc import Callable, Mapping
 from importlib import resources
@@ -223,19 +224,29 @@ class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
         shape = hashlib.sha256(options.encode()).hexdigest()[:12]
         super().__init__(str(folder), f"{shape}-%s.cache")
 
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # a file cut short or garbled: compiled afresh, and written again
+            bucket.reset()
+
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         with contextlib.suppress(OSError):
             super().dump_bytecode(bucket)
 
 
 def compiled_templates() -> _CompiledTemplates | None:
-    """The cache of compiled templates, or None where its folder cannot be made."""
+    """The cache of compiled templates; None where its folder cannot be made, or is not
+    this user's alone: Jinja runs what it loads from there (its own default folder is
+    checked the same way)."""
     folder = cache_home(os.environ) / "templates"
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        found = folder.lstat()
     except OSError:
         return None
-    return _CompiledTemplates(folder)
+    mine = stat.S_ISDIR(found.st_mode) and found.st_uid == os.getuid()
+    return _CompiledTemplates(folder) if mine and not found.st_mode & 0o022 else None
 
 
 # Jinja names the block it was still inside when it gave up, at the line where it gave up

@@ -85,7 +85,8 @@ def apply_grace(scheduler: BackgroundScheduler, config: Config) -> None:
     grace = grace_seconds(config)
     for job in scheduler.get_jobs():
         if job.misfire_grace_time != grace:
-            scheduler.modify_job(job.id, misfire_grace_time=grace)
+            with contextlib.suppress(JobLookupError):  # run and gone since
+                scheduler.modify_job(job.id, misfire_grace_time=grace)
 
 
 class StoreWriter(BackgroundScheduler):

@@ -67,6 +67,7 @@ class Scheduler:
         elif not held and self.active is not None:
             self.deactivate("lost the lease: another scheduler is active")
         if self.active is not None:
+            jobs.apply_grace(self.active, self.config)  # to jobs `schedule add` stored since
             self.active.wakeup()  # see plans added or cancelled by other processes
         elif not held:
             self.say_standing_by()
@@ -82,7 +83,10 @@ class Scheduler:
         self.put_in_order(scheduler)
         next_reminder = jobs.set_reminder(scheduler, self.config)
         jobs.apply_grace(scheduler, self.config)
-        if next_reminder:
+        if next_reminder and next_reminder <= utcnow():
+            when = local_time(self.config, next_reminder)
+            log.info("the editors' reminder was due at %s, while no scheduler ran: now", when)
+        elif next_reminder:
             log.info("next reminder to the editors: %s", local_time(self.config, next_reminder))
         scheduler.resume()
         self.active = scheduler
@@ -92,6 +96,10 @@ class Scheduler:
             return
         log.info("%s: sends finish the messages being handed over", why)
         self.sends_stop.set()
+        # Out of its reach first: APScheduler, shut down, looks for due jobs once more and,
+        # unable to run them, moves a due reminder on to its next time and drops a due
+        # plan's job. Left in the database, they are the next active scheduler's.
+        self.active.remove_jobstore("default", shutdown=False)
         self.active.shutdown(wait=True)
         self.active = None
         jobs.activate(None)
@@ -127,7 +135,7 @@ class Scheduler:
         plan_id = jobs.plan_id_of(event.job_id)
         if plan_id is None:
             when = local_time(self.config, event.scheduled_run_time)
-            log.warning("the reminder of %s was missed: no scheduler was running", when)
+            log.warning("the reminder of %s was missed: not sent within the grace period", when)
             return
         plan = mark_missed(self.store, plan_id, utcnow())
         if plan is not None:

@@ -111,16 +111,28 @@ def _preferences(
     web: Web, language: str, who: Personal, subscriber: Subscriber, typed: dict | None = None,
     error: str = "", saved: bool = False,
 ) -> Response:  # fmt: skip
+    form = {"name": subscriber.name, "language": subscriber.language, **(typed or {})}
+    active = subscriber.status == ACTIVE
+    unsubscribe_link = _link(web, UNSUBSCRIBE, who)
+    return _preferences_form(
+        web, language, subscriber.email, form, active, unsubscribe_link, error, saved
+    )
+
+
+def _preferences_form(
+    web: Web, language: str, email: str, form: dict, active: bool, unsubscribe_link: str,
+    error: str = "", saved: bool = False,
+) -> Response:  # fmt: skip
     return web.pages.render(
         "site/preferences.html",
         language,
         400 if error else 200,
-        email=mask(subscriber.email),
-        form={"name": subscriber.name, "language": subscriber.language, **(typed or {})},
-        active=subscriber.status == ACTIVE,
+        email=mask(email),
+        form=form,
+        active=active,
         saved=saved,
         error=web.pages.labels(language)[error] if error else "",
-        unsubscribe=_link(web, UNSUBSCRIBE, who),
+        unsubscribe=unsubscribe_link,
     )
 
 
@@ -159,13 +171,5 @@ async def preview_preferences(request: Request) -> Response:
     web = web_of(request)
     language = web.pages.language(request)
     made_up = preview_recipient(web.config)
-    return web.pages.render(
-        "site/preferences.html",
-        language,
-        email=mask(made_up.email),
-        form={"name": made_up.name, "language": language},
-        active=True,
-        saved=False,
-        error="",
-        unsubscribe=made_up.unsubscribe_url,
-    )
+    form = {"name": made_up.name, "language": language}
+    return _preferences_form(web, language, made_up.email, form, True, made_up.unsubscribe_url)
