@@ -9,6 +9,9 @@ import email
 import email.policy
 from collections import Counter
 
+from click.testing import CliRunner
+
+from newsletter.cli import cli
 from newsletter.config import load_config
 from newsletter.schedule import jobs
 
@@ -137,6 +140,9 @@ def test_a_reminder_due_as_the_scheduler_stops_is_left_for_the_next_one(
     assert first.stop() == 0
     assert smtp_server.received() == Counter()
     assert abs(stored_next_reminder(store) - due) < dt.timedelta(milliseconds=1)
+    with_reminder = {**environ, "NEWSLETTER_SCHEDULE_REMINDER": QUARTERLY}
+    listed = CliRunner().invoke(cli, ["schedule", "list"], env=with_reminder).stdout
+    assert "(late: it is sent when a scheduler runs)" in listed
     second = start_scheduler(NEWSLETTER_SCHEDULE_REMINDER=QUARTERLY)
     wait_for(lambda: len(smtp_server.recorder.messages) == 2, "the reminder, sent by the next")
     assert ", while no scheduler ran: now" in second.log()

@@ -82,9 +82,11 @@ def list_(project: Project) -> None:
             if plan.outcome and plan.state != "cancelled":
                 click.echo(f"\n{plan.issue} {plan.state}:")
                 click.echo("\n".join(f"  {line}" for line in plan.outcome.splitlines()))
-    reminder = planning.next_reminder(config, now)
+    reminder = planning.next_reminder(store, now)
     if reminder:
-        click.echo(f"\nnext reminder to the editors: {planning.local_time(config, reminder)}")
+        late = " (late: it is sent when a scheduler runs)" if reminder <= now else ""
+        shown = planning.local_time(config, reminder)
+        click.echo(f"\nnext reminder to the editors: {shown}{late}")
     active = planning.active_scheduler(store, now)
     click.echo(
         f"\nscheduler: {active.name} is active"

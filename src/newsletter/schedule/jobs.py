@@ -166,15 +166,29 @@ def set_reminder(scheduler: BackgroundScheduler, config: Config) -> dt.datetime 
     if trigger is None:
         remove_job(scheduler, REMINDER_JOB)
         return None
-    stored = scheduler.get_job(REMINDER_JOB)
-    if stored is not None and stored.next_run_time and repr(stored.trigger) == repr(trigger):
-        return stored.next_run_time
+    kept = _kept_reminder(scheduler, trigger)
+    if kept is not None:
+        return kept
     job = scheduler.add_job(
         REMIND, trigger, id=REMINDER_JOB, name="remind the editors", replace_existing=True
     )
     return job.next_run_time
 
 
-def next_reminder(config: Config, now: dt.datetime) -> dt.datetime | None:
-    trigger = reminder_trigger(config)
-    return trigger.get_next_fire_time(None, now) if trigger else None
+def next_reminder(store: Store, now: dt.datetime) -> dt.datetime | None:
+    """When the reminder is next sent: the stored job's time, which a scheduler keeps (it
+    may be past, due while none ran), else the cron line's next; None without one."""
+    trigger = reminder_trigger(store.config)
+    if trigger is None:
+        return None
+    with paused_scheduler(store) as scheduler:
+        kept = _kept_reminder(scheduler, trigger)
+    return kept or trigger.get_next_fire_time(None, now)
+
+
+def _kept_reminder(scheduler: BackgroundScheduler, trigger: CronTrigger) -> dt.datetime | None:
+    """The stored reminder job's next time, if it was made for this cron line."""
+    stored = scheduler.get_job(REMINDER_JOB)
+    if stored is not None and stored.next_run_time and repr(stored.trigger) == repr(trigger):
+        return stored.next_run_time
+    return None
