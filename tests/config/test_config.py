@@ -70,6 +70,26 @@ def test_environment_overrides_any_setting(tmp_path):
     assert config.languages == ["ja", "en"]
 
 
+def test_a_list_in_the_environment_may_be_written_as_newsletter_toml_writes_it(tmp_path):
+    for written in ("ja, en", '["ja", "en"]', "['ja','en']"):
+        config = load_config(write(tmp_path, CONFIG), {"NEWSLETTER_NEWSLETTER_LANGUAGES": written})
+        assert config.languages == ["ja", "en"], written
+
+
+def test_a_value_that_is_no_list_is_said_so_as_newsletter_toml_writes_lists(tmp_path):
+    broken = {"NEWSLETTER_SCHEDULE_EDITORS": '["me@example.org", chief]'}
+    with pytest.raises(ProblemsError) as from_variable:
+        load_config(write(tmp_path, CONFIG), broken)
+    assert str(from_variable.value) == (
+        "environment variable NEWSLETTER_SCHEDULE_EDITORS: "
+        '\'["me@example.org", chief]\' must be a list: a,b or ["a", "b"]'
+    )
+    in_file = CONFIG.replace('languages = ["en", "ja"]', 'languages = "en"', 1)
+    with pytest.raises(ProblemsError) as from_file:
+        load_config(write(tmp_path, in_file), {})
+    assert 'must be a list: ["a", "b"]' in str(from_file.value)
+
+
 def test_secrets_come_from_the_environment(tmp_path):
     environ = {"NEWSLETTER_SMTP_PASSWORD": "s3cret", "NEWSLETTER_SECRET_KEY": "k"}
     config = load_config(write(tmp_path, CONFIG), environ)

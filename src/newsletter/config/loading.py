@@ -16,6 +16,7 @@ from typing import get_origin
 from pydantic import ValidationError
 
 from newsletter.core import (
+    LIST_IN_YAML,
     NewsletterError,
     Problem,
     ProblemsError,
@@ -63,7 +64,7 @@ def load_config(project_dir: Path, environ: Mapping[str, str] | None = None) -> 
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
-        problems += [_from_env(p, from_env) for p in problems_from(exc, Settings, locator)]
+        problems += [_in_toml_words(p, from_env) for p in problems_from(exc, Settings, locator)]
     if problems:
         raise ProblemsError(problems, "config file")
     return Config(settings, project_dir, environ)
@@ -104,12 +105,33 @@ def _apply_environment(data: dict, environ: Mapping[str, str]) -> dict[tuple, st
                 continue
             value: object = environ[variable]
             if get_origin(key_field.annotation) is list:  # languages, editors' addresses
-                value = [part.strip() for part in str(value).split(",") if part.strip()]
+                value = _env_list(str(value))
             table = data.setdefault(section_name, {})
             if isinstance(table, dict):  # else validation reports the section itself
                 table[key] = value
             applied[(section_name, key)] = variable
     return applied
+
+
+def _env_list(value: str) -> list[str] | str:
+    """`en,ja`; or the list as newsletter.toml writes it, `["en", "ja"]`, copied from there
+    (left as it is when it is not one: validation then says it is not a list)."""
+    if value.lstrip().startswith("["):
+        try:
+            return [str(item).strip() for item in tomllib.loads(f"value = {value}")["value"]]
+        except tomllib.TOMLDecodeError:
+            return value
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _in_toml_words(problem: Problem, from_env: dict[tuple, str]) -> Problem:
+    """The problem at the variable that set the value, if one did; a list said as
+    newsletter.toml writes one, or a variable (not as an issue's YAML does)."""
+    problem = _from_env(problem, from_env)
+    from_variable = problem.path.startswith("environment variable")
+    written = 'a,b or ["a", "b"]' if from_variable else '["a", "b"]'
+    message = problem.message.replace(LIST_IN_YAML, f"must be a list: {written}")
+    return Problem(problem.path, problem.line, problem.col, message)
 
 
 def _from_env(problem: Problem, from_env: dict[tuple, str]) -> Problem:

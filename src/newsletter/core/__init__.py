@@ -22,13 +22,14 @@ from .languages import base_language, language_fallbacks, pick_language
 from .months import format_month
 from .output_folder import check_output_folder
 from .text import HAS_LINE_BREAK, multiline_problem, one_line_problem, width
-from .validation import Locate, dotted, problems_from, read_as_suggested
+from .validation import LIST_IN_YAML, Locate, dotted, problems_from, read_as_suggested
 from .wording import closest, describe_value, did_you_mean, display_path, plural
 from .yamlsource import Document, Loc, Scalar, load_yaml, parse_yaml
 from .yamlsource import compose as compose_yaml
 
 __all__ = [
     "HAS_LINE_BREAK",
+    "LIST_IN_YAML",
     "SAVE_AS_UTF8",
     "URL_SCHEMES",
     "Document",

@@ -155,6 +155,8 @@ def _missing_colon_hint(given: Any, model: type[BaseModel], loc: Loc) -> str:
 # Errors saying a value is not text: for text YAML read as another type, say why instead.
 NOT_TEXT = ("string_type", "text_type")
 
+LIST_IN_YAML = "must be a list (lines starting with '- ')"  # newsletter.toml rewords it
+
 # pydantic's error kinds, said in an editor's words (after the quoted value).
 PLAIN_WORDS = {
     "int_parsing": "is not a whole number",
@@ -165,7 +167,7 @@ PLAIN_WORDS = {
     "bool_parsing": "is not true or false",
     "bool_type": "is not true or false",
     "string_type": "is not text: write text, in quotes if it looks like a number or a date",
-    "list_type": "must be a list (lines starting with '- ')",
+    "list_type": LIST_IN_YAML,
     "dict_type": "must be a mapping of keys to values",
     "model_type": "must be a mapping of keys to values",
 }
