@@ -200,6 +200,13 @@ def test_list_shows_the_next_reminder_when_one_is_set(run, environ, monkeypatch)
     assert line.endswith(" 09:00 EST") or line.endswith(" 09:00 EDT")
 
 
+def test_a_reminder_on_crontabs_monday_comes_on_a_monday(run, environ, monkeypatch):
+    monkeypatch.setitem(environ, "NEWSLETTER_SCHEDULE_REMINDER", "0 9 * * 1")
+    listed = run("schedule", "list").stdout
+    day = dt.date.fromisoformat(listed.split("next reminder to the editors: ")[1][:10])
+    assert day.weekday() == 0  # Monday; APScheduler alone reads 1 as Tuesday
+
+
 def test_a_command_leaves_the_job_of_an_overdue_plan_for_the_scheduler(run, store):
     """APScheduler's loop looks for due jobs once more as it shuts down: a command's
     scheduler never runs that loop, so it neither runs nor drops a due plan's job."""

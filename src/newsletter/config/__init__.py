@@ -2,6 +2,7 @@
 and `urls`, where every public URL and route is made."""
 
 from . import urls
+from .cron import weekdays_by_name
 from .database_url import hide_password
 from .loading import CONFIG_FILE, find_project, load_config, toml_syntax_problem
 from .project import ENV_PREFIX, Config
@@ -20,4 +21,5 @@ __all__ = [
     "load_config",
     "toml_syntax_problem",
     "urls",
+    "weekdays_by_name",
 ]

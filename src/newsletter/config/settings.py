@@ -9,6 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from newsletter.core import EmailAddress, Language, Timezone, Url, WebUrl, check_one_line
 
+from .cron import check_cron
 from .database_url import check_database_url
 
 # Secrets are read from these variables only; a key of that name in a file is refused.
@@ -130,20 +131,16 @@ class SmtpSettings(Section):
     ca_file: str | None = None  # a CA certificate to trust besides the system's
 
 
-def _five_fields(cron: str | None) -> str | None:
-    """A crontab line's shape (the scheduler checks its values when it starts)."""
-    if cron is not None and len(cron.split()) != 5:
-        raise ValueError(
-            f"'{cron}' is not a cron line: write five fields, minute hour day month "
-            "day-of-week, such as '0 9 1 1,4,7,10 *' (9:00 on the first day of each quarter)"
-        )
-    return cron
+def _cron_line(cron: str | None) -> str | None:
+    """A crontab line read as crontab reads it (the scheduler checks the other fields'
+    values when it starts)."""
+    return check_cron(cron) if cron is not None else None
 
 
 class ScheduleSettings(Section):
     grace_minutes: float = Field(default=60, ge=0)  # a late scheduler still sends this long
     editors: list[EmailAddress] = []  # who gets the reminder that the next issue is due
-    reminder: Annotated[str | None, AfterValidator(_five_fields)] = None  # cron, local time
+    reminder: Annotated[str | None, AfterValidator(_cron_line)] = None  # cron, local time
     lease_seconds: float = Field(default=30, gt=0)  # a silent active scheduler is dead after
     heartbeat_seconds: float = Field(default=5, gt=0)  # how often it says it is alive
 

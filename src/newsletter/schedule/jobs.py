@@ -21,7 +21,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
-from newsletter.config import Config
+from newsletter.config import Config, weekdays_by_name
 from newsletter.core import NewsletterError
 from newsletter.db import SCHEDULER_JOBS, writing
 from newsletter.subscribers import Store
@@ -146,7 +146,7 @@ def reminder_trigger(config: Config) -> CronTrigger | None:
     if cron is None:
         return None
     try:
-        return CronTrigger.from_crontab(cron, timezone=config.timezone)
+        return CronTrigger.from_crontab(weekdays_by_name(cron), timezone=config.timezone)
     except ValueError as exc:
         why = str(exc)[:1].lower() + str(exc)[1:]
         raise NewsletterError(

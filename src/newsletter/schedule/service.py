@@ -119,7 +119,8 @@ class Scheduler:
                 jobs.remove_job(scheduler, job_id)
         for plan in plans:
             if plan.state == RUNNING:
-                log.info("%s: left half-sent by %s; continuing it", plan.issue, plan.runner)
+                who = plan.runner or "a scheduler that stopped"  # a stop gives the plan up
+                log.info("%s: left half-sent by %s; continuing it", plan.issue, who)
                 jobs.add_plan_job(scheduler, plan.id, plan.issue, utcnow())
         if scheduled:
             soonest = scheduled[0]
