@@ -90,6 +90,17 @@ def test_a_value_that_is_no_list_is_said_so_as_newsletter_toml_writes_lists(tmp_
     assert 'must be a list: ["a", "b"]' in str(from_file.value)
 
 
+def test_a_wrong_reminder_cron_line_is_said_at_its_line(tmp_path):
+    schedule = '\n[schedule]\neditors = ["ed@example.org"]\nreminder = "0 9 32 * *"\n'
+    with pytest.raises(ProblemsError) as wrong:
+        load_config(write(tmp_path, CONFIG + schedule), {})
+    line = (CONFIG + schedule).splitlines().index('reminder = "0 9 32 * *"') + 1
+    assert str(wrong.value).endswith(
+        f"newsletter.toml:{line}:1: schedule.reminder: '0 9 32 * *': the day of the month "
+        "'32' is not one of 1-31"
+    )
+
+
 def test_secrets_come_from_the_environment(tmp_path):
     environ = {"NEWSLETTER_SMTP_PASSWORD": "s3cret", "NEWSLETTER_SECRET_KEY": "k"}
     config = load_config(write(tmp_path, CONFIG), environ)

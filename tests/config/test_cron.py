@@ -22,6 +22,7 @@ from newsletter.config.cron import check_cron
         ("0 9 * * */2", "0 9 * * sun,tue,thu,sat"),
         ("0 9 * * MON,wed", "0 9 * * mon,wed"),
         ("0 9 1 1,4,7,10 *", "0 9 1 1,4,7,10 *"),
+        ("*/15 9-17 1 jan,APR *", "*/15 9-17 1 jan,APR *"),
     ],
 )
 def test_days_of_the_week_are_crontabs(written, handed_over):
@@ -35,6 +36,10 @@ def test_days_of_the_week_are_crontabs(written, handed_over):
         ("0 9 * * 8", "'8' is not a day of the week (0-7, or sun-sat)"),
         ("0 9 * * fri-mon", "the days of the week in 'fri-mon' run backwards"),
         ("0 9 * *", "is not a cron line: write five fields"),
+        ("0 9 32 * *", "the day of the month '32' is not one of 1-31"),
+        ("0 24 1 * *", "the hour '24' is not one of 0-23"),
+        ("0 9 1 1,13 *", "the month '13' is not one of 1-12"),
+        ("x 9 1 1 *", "the minute 'x' is not one of 0-59"),
     ],
 )
 def test_a_line_crontab_would_read_otherwise_is_refused(written, said):

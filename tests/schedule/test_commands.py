@@ -220,10 +220,11 @@ def test_a_command_leaves_the_job_of_an_overdue_plan_for_the_scheduler(run, stor
 
 
 def test_a_reminder_that_is_no_cron_line_is_said_so(run, environ, monkeypatch):
+    """Before anything runs, as any other wrong setting is (validate says it too)."""
     monkeypatch.setitem(environ, "NEWSLETTER_SCHEDULE_REMINDER", "0 25 * * *")
     listed = run("schedule", "list")
     assert listed.exit_code == 1
-    assert listed.stderr.endswith(
-        "error: newsletter.toml: schedule.reminder: '0 25 * * *' is not a cron line: error "
-        "validating expression '25': the last value (25) is higher than the maximum value (23)\n"
+    assert listed.stderr == (
+        "environment variable NEWSLETTER_SCHEDULE_REMINDER: '0 25 * * *': the hour '25' is "
+        "not one of 0-23\n1 problem in 1 config file; nothing was written\n"
     )

@@ -29,8 +29,30 @@ def check_cron(line: str) -> str:
             f"'{line}' restricts both the day of the month and the day of the week: crontab "
             "would send on either, this scheduler only on days that are both; write * in one"
         )
+    for field, (what, low, high, names) in zip(fields, _FIELDS, strict=False):
+        for item in field.split(","):
+            _check_item(item, line, what, low, high, names)
     weekdays_by_name(line)
     return line
+
+
+MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+# The fields before the day of the week: what each is, its range, its names (1 for the first).
+_FIELDS = (
+    ("minute", 0, 59, ()),
+    ("hour", 0, 23, ()),
+    ("day of the month", 1, 31, ()),
+    ("month", 1, 12, MONTH_NAMES),
+)
+
+
+def _check_item(item: str, line: str, what: str, low: int, high: int, names: tuple) -> None:
+    found = _ITEM.match(item)
+    values = [v for v in found.groups()[1:3] if v] if found else [item]
+    for value in values:
+        number = names.index(value.lower()) + 1 if value.lower() in names else value
+        if not str(number).isdigit() or not low <= int(number) <= high:
+            raise ValueError(f"'{line}': the {what} '{value}' is not one of {low}-{high}")
 
 
 def weekdays_by_name(line: str) -> str:
