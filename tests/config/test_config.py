@@ -101,6 +101,15 @@ def test_a_wrong_reminder_cron_line_is_said_at_its_line(tmp_path):
     )
 
 
+def test_a_misspelt_secret_key_variable_is_named_where_the_key_is_missed(tmp_path):
+    config = load_config(write(tmp_path, CONFIG), {"NEWSLETTER_SECRETKEY": "x" * 43})
+    assert config.secret_key_problem("sending", "it signs the links").endswith(
+        "; NEWSLETTER_SECRETKEY is set: is it NEWSLETTER_SECRET_KEY misspelt?"
+    )
+    unrelated = load_config(write(tmp_path, CONFIG), {"NEWSLETTER_SMTP_HOST": "mail.example.org"})
+    assert "misspelt" not in unrelated.secret_key_problem("sending", "it signs the links")
+
+
 def test_secrets_come_from_the_environment(tmp_path):
     environ = {"NEWSLETTER_SMTP_PASSWORD": "s3cret", "NEWSLETTER_SECRET_KEY": "k"}
     config = load_config(write(tmp_path, CONFIG), environ)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -27,14 +28,21 @@ class Config:
         self.secret_key = environ.get(f"{ENV_PREFIX}SECRET_KEY", "")
         self.dkim_private_key = environ.get(f"{ENV_PREFIX}DKIM_PRIVATE_KEY", "")
         self.imap_password = environ.get(f"{ENV_PREFIX}IMAP_PASSWORD", "")
+        self._variables = [name for name in environ if name.startswith(ENV_PREFIX)]
 
     def secret_key_problem(self, doing: str, use: str) -> str | None:
         """Why NEWSLETTER_SECRET_KEY cannot protect links that leave this machine (`use`:
         what it does there) before `doing`; None when it can."""
         if not self.secret_key:
             make = f"make one with: {MAKE_SECRET_KEY}"
-            return f"set {ENV_PREFIX}SECRET_KEY before {doing}: {use} ({make})"
+            return f"set {ENV_PREFIX}SECRET_KEY before {doing}: {use} ({make}){self._misspelt()}"
         return None
+
+    def _misspelt(self) -> str:
+        """Where a variable of a close name is set, most likely the key under a typo."""
+        wanted = f"{ENV_PREFIX}SECRET_KEY"
+        close = difflib.get_close_matches(wanted, self._variables, n=1, cutoff=0.8)
+        return f"; {close[0]} is set: is it {wanted} misspelt?" if close else ""
 
     def secret_key_weakness(self) -> str | None:
         """A warning, not a refusal: a key in use signs every link already sent, the bounce
