@@ -40,6 +40,8 @@ def test_days_of_the_week_are_crontabs(written, handed_over):
         ("0 24 1 * *", "the hour '24' is not one of 0-23"),
         ("0 9 1 1,13 *", "the month '13' is not one of 1-12"),
         ("x 9 1 1 *", "the minute 'x' is not one of 0-59"),
+        ("*/0 9 1 * *", "'*/0' steps by 0: write /1 or more"),
+        ("0 9 * * */0", "'*/0' steps by 0: write /1 or more"),
     ],
 )
 def test_a_line_crontab_would_read_otherwise_is_refused(written, said):

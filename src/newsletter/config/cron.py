@@ -50,9 +50,22 @@ def _check_item(item: str, line: str, what: str, low: int, high: int, names: tup
     found = _ITEM.match(item)
     values = [v for v in found.groups()[1:3] if v] if found else [item]
     for value in values:
-        number = names.index(value.lower()) + 1 if value.lower() in names else value
-        if not str(number).isdigit() or not low <= int(number) <= high:
+        number = _number(value, names, first=1)
+        if number is None or not low <= number <= high:
             raise ValueError(f"'{line}': the {what} '{value}' is not one of {low}-{high}")
+    _check_step(found, item, line)
+
+
+def _check_step(found: re.Match | None, item: str, line: str) -> None:
+    if found and found.group(4) is not None and int(found.group(4)) == 0:
+        raise ValueError(f"'{line}': '{item}' steps by 0: write /1 or more")
+
+
+def _number(value: str, names: tuple, first: int) -> int | None:
+    """A field's value as a number: digits, or a name (the first name numbered `first`)."""
+    if value.isdigit():
+        return int(value)
+    return names.index(value.lower()) + first if value.lower() in names else None
 
 
 def weekdays_by_name(line: str) -> str:
@@ -70,6 +83,7 @@ def _days(item: str, line: str) -> set[int]:
     found = _ITEM.match(item)
     if not found:
         raise ValueError(f"'{line}': '{item}' is not a day of the week (0-7, or sun-sat)")
+    _check_step(found, item, line)
     every, first, last, step = found.groups()
     start = 0 if every else _day(first, line)
     end = 7 if every else (_day(last, line) if last else start)
@@ -81,8 +95,7 @@ def _days(item: str, line: str) -> set[int]:
 
 
 def _day(value: str, line: str) -> int:
-    if value.isdigit() and int(value) <= 7:
-        return int(value)
-    if value.lower() in DAY_NAMES:
-        return DAY_NAMES.index(value.lower())
-    raise ValueError(f"'{line}': '{value}' is not a day of the week (0-7, or sun-sat)")
+    day = _number(value, DAY_NAMES, first=0)
+    if day is None or day > 7:
+        raise ValueError(f"'{line}': '{value}' is not a day of the week (0-7, or sun-sat)")
+    return day

@@ -132,8 +132,7 @@ class SmtpSettings(Section):
 
 
 def _cron_line(cron: str | None) -> str | None:
-    """A crontab line read as crontab reads it (the scheduler checks the other fields'
-    values when it starts)."""
+    """A crontab line, every field checked, read as crontab reads it (config/cron.py)."""
     return check_cron(cron) if cron is not None else None
 
 
