@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from newsletter.cli import cli
+from newsletter.subscribers import Change, set_preferences
 
 HEADER = "email,name,language,consent,consented_at,source\n"
 FORM_CONSENT = ("--consent", "express", "--source", "form", "--consented-at", "2024-01-02")
@@ -528,6 +529,28 @@ def test_show_gives_each_change_its_time_and_zone(run):
     run("add", "a@example.org", *FORM_CONSENT)
     run("unsubscribe", "a@example.org")
     history = run("show", "a@example.org").stdout.split("\n\n")[1].splitlines()
-    assert history[0].split() == ["when", "change", "status", "consent", "source", "via", "by"]
+    assert history[0].split() == [
+        "when", "change", "status", "consent", "source", "via", "by", "changed",
+    ]  # fmt: skip
     for line in history[1:]:
         assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d E[SD]T  ", line), line
+
+
+def test_show_lists_a_change_of_preferences_with_what_it_changed_escaped(run, store):
+    run("add", "a@example.org", "--name", "Ann", *FORM_CONSENT)
+    saved_at = dt.datetime(2026, 1, 15, 17, 0, tzinfo=dt.UTC)
+    made = Change("preferences page, link of send 3", "subscriber", saved_at)
+    set_preferences(store, store.get("a@example.org").id, "Ann \u202eSmith", "ja", made)
+    shown = run("show", "a@example.org").stdout
+    last = shown.split("\n\n")[1].splitlines()[-1]
+    assert re.split(r"\s{2,}", last) == [
+        "2026-01-15 12:00 EST",
+        "preferences",
+        "active",
+        "express 2024-01-02",
+        "form",
+        "preferences page, link of send 3",
+        "subscriber",
+        "name: 'Ann' -> 'Ann \\u202eSmith'; language: en -> ja",
+    ]
+    assert "\u202e" not in shown.split("\n\n")[1]  # the override is shown, not obeyed

@@ -32,6 +32,7 @@ from newsletter.subscribers import (
     insert_subscribers,
     new_subscriber_values,
     open_store,
+    set_preferences,
 )
 from tests.subscribers.helpers import NOW, change, held_lock
 
@@ -244,6 +245,7 @@ def test_setting_the_same_status_twice_records_one_change(store):
 
 def test_forget_deletes_the_person_and_leaves_history_without_personal_data(store):
     _, subscriber = store.add("Private@Example.org", implied(), change("import x.csv:3"), "Pat")
+    set_preferences(store, subscriber.id, "Pat Doe", "en", change("preferences page"))
     store.set_status("private@example.org", "unsubscribed", change("subscribers unsubscribe"))
     assert store.forget("PRIVATE@example.org", change("subscribers forget")) == "forgotten"
     assert store.get("private@example.org") is None
@@ -251,11 +253,13 @@ def test_forget_deletes_the_person_and_leaves_history_without_personal_data(stor
         rows = connection.execute(sa.select(subscriber_history)).mappings().all()
         hashes = connection.execute(sa.select(forgotten.c.address_hash)).scalars().all()
         dump = str(connection.execute(sa.select(subscribers)).all()) + str(rows)
-    assert [(r["subscriber_id"], r["consent_source"], r["via"], r["actor"]) for r in rows] == [
-        (None, None, None, None),
-        (None, None, None, None),
-    ]
-    assert [r["status"] for r in rows] == ["active", "unsubscribed"]  # counts survive
+    personal = ("subscriber_id", "consent_source", "via", "actor", "detail")
+    assert [tuple(r[column] for column in personal) for r in rows] == [(None,) * 5] * 3
+    assert [(r["change"], r["status"]) for r in rows] == [
+        ("added", "active"),
+        ("preferences", "active"),
+        ("status", "unsubscribed"),
+    ]  # counts survive
     assert "private" not in dump.lower() and "Pat" not in dump
     assert len(hashes) == 1 and hashes[0].startswith("sha256:")
     assert "private" not in hashes[0]

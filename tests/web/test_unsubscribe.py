@@ -16,6 +16,7 @@ from tests.delivery.test_send import run_send
 
 from .conftest import link_in, main_text
 
+SAVED_AT = dt.datetime(2026, 3, 2, 14, 30, tzinfo=dt.UTC)
 LINK_INVALID = (
     "This link does not work This link may have been cut short or changed. Please use the link "
     "in the latest issue you received, or contact us."
@@ -196,6 +197,67 @@ def test_preferences_change_the_language_and_name(served, two_sent):
     assert bad.status_code == 400
     assert "The name must be one line of text." in main_text(bad.text)  # in the language asked
     assert served.store.get("ann@example.org").name == "Ann Smith"
+
+
+def changes_of(served, email) -> list[tuple]:
+    """Their history as `subscribers show` reads it: when, what, the state after, how, who."""
+    _, rows = history(served.store, email)
+    return [(r.changed_at, r.change, r.status, r.via, r.actor, r.detail) for r in rows]
+
+
+def test_a_change_of_preferences_is_recorded_with_what_it_changed(served, two_sent):
+    link = preferences_link(served, two_sent["ann@example.org"])
+    send_id = Signer([SECRET]).check(PREFERENCES, link.rsplit("/", 1)[1]).send_id
+    served.clock.stopped = SAVED_AT
+    with served.client() as client:
+        client.post(link, data={"name": "Ann Smith", "language": "ja"})
+        served.clock.stopped = SAVED_AT + dt.timedelta(days=1)
+        client.post(link, data={"name": "Ann Smith", "language": "en"})
+    via = f"preferences page, link of send {send_id}"
+    assert changes_of(served, "ann@example.org") == [
+        (SAVED_AT, "preferences", "active", via, "subscriber",
+         "name: 'Ann' -> 'Ann Smith'; language: en -> ja"),
+        (SAVED_AT + dt.timedelta(days=1), "preferences", "active", via, "subscriber",
+         "language: ja -> en"),
+    ]  # fmt: skip
+
+
+def test_a_save_that_changes_nothing_records_nothing(served, two_sent):
+    link = preferences_link(served, two_sent["ann@example.org"])
+    with served.client() as client:
+        same = client.post(link, data={"name": " Ann ", "language": "en"})  # spaces trimmed
+        unknown = client.post(link, data={"name": "Ann", "language": "xx"})  # keeps hers
+        bad = client.post(link, data={"name": "Ann\nSmith", "language": "ja"})
+    assert (same.status_code, unknown.status_code, bad.status_code) == (200, 200, 400)
+    assert "Your preferences have been saved." in main_text(same.text)
+    assert changes_of(served, "ann@example.org") == []
+    subscriber = served.store.get("ann@example.org")
+    assert (subscriber.name, subscriber.language) == ("Ann", "en")
+
+
+def test_an_unsubscribed_persons_change_is_recorded_with_their_status(served, two_sent):
+    with served.client() as client:
+        client.post(two_sent["bob@example.org"])
+        client.post(
+            preferences_link(served, two_sent["bob@example.org"]),
+            data={"name": "", "language": "ja"},
+        )
+    changes = changes_of(served, "bob@example.org")
+    assert [(change[1], change[2], change[5]) for change in changes] == [
+        ("status", "unsubscribed", None),
+        ("preferences", "unsubscribed", "name: 'Bob' -> ''"),
+    ]
+
+
+def test_a_name_is_escaped_on_the_page_and_in_the_history(served, two_sent):
+    link = preferences_link(served, two_sent["ann@example.org"])
+    name = '<b>Ann</b> "O\'Hara"\u202e'  # HTML, quotes, and a right-to-left override
+    with served.client() as client:
+        saved = client.post(link, data={"name": name, "language": "en"})
+    assert 'value="&lt;b&gt;Ann&lt;/b&gt; &#34;O&#39;Hara&#34;\u202e"' in saved.text
+    assert "<b>Ann</b>" not in saved.text
+    (change,) = changes_of(served, "ann@example.org")
+    assert change[5] == "name: 'Ann' -> '<b>Ann</b> \"O\\'Hara\"\\u202e'"
 
 
 def test_each_message_carries_its_recipients_preferences_link(served, two_sent):

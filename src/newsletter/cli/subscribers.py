@@ -300,7 +300,7 @@ def _table(store: Store, found: list[Subscriber]) -> str:
 @click.argument("email")
 @pass_project
 def show(project: Project, email: str) -> None:
-    """Show EMAIL's record and every change of their status or consent."""
+    """Show EMAIL's record and every change of their status, consent or preferences."""
     from newsletter.subscribers import history
 
     store = open_store_announced(project)
@@ -319,10 +319,11 @@ def show(project: Project, email: str) -> None:
             c.consent_source or "",
             c.via or "",
             c.actor or "",
+            c.detail or "",  # what a change of preferences changed, names escaped
         ]
         for c in changes
     ]
-    headers = ["when", "change", "status", "consent", "source", "via", "by"]
+    headers = ["when", "change", "status", "consent", "source", "via", "by", "changed"]
     click.echo("\n" + format_table(headers, rows))
 
 

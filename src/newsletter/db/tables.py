@@ -90,7 +90,8 @@ subscribers = sa.Table(
     sqlite_autoincrement=True,  # never reuse the id of a forgotten subscriber
 )
 
-# Every change of status or consent, never updated; `forget` blanks the personal columns.
+# Every change of status, consent or preferences, never updated; `forget` blanks the personal
+# columns.
 subscriber_history = sa.Table(
     "subscriber_history",
     metadata,
@@ -109,6 +110,9 @@ subscriber_history = sa.Table(
     sa.Column("consent_source", sa.Text, nullable=True),
     sa.Column("via", sa.Text, nullable=True),  # what made the change: "import x.csv:4", a command
     sa.Column("actor", sa.Text, nullable=True),  # who: the login name, or "subscriber"
+    # What changed, where status and consent do not say it: a `preferences` change's
+    # "name: 'Ann' -> 'Ann Smith'; language: en -> ja" (names quoted and escaped). NULL else.
+    sa.Column("detail", sa.Text, nullable=True),
     sa.CheckConstraint(_one_of("change", CHANGES), name="ck_subscriber_history_change"),
     sa.Index("ix_subscriber_history_subscriber_id", "subscriber_id"),
 )

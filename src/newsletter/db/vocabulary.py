@@ -31,6 +31,7 @@ CHANGES = (
     "status",  # the status changed (unsubscribe, bounce, complaint)
     "consent",  # the consent changed (renewed, or implied replaced by express)
     "resubscribed",  # a new express consent re-activated someone who had left
+    "preferences",  # they changed their name or edition language (`detail` says how)
 )
 
 PENDING, CLAIMED, SENDING, SENT = "pending", "claimed", "sending", "sent"

@@ -1,4 +1,5 @@
-"""What a subscriber does from their own signed links: unsubscribe, change name or language.
+"""What a subscriber does from their own signed links: unsubscribe, change name or language
+(each change recorded in their history).
 
 The links name the subscriber by id (delivery signs it); a forgotten person's id is gone, so
 their old links find nobody and change nothing.
@@ -6,12 +7,14 @@ their old links find nobody and change nothing.
 
 from __future__ import annotations
 
+import dataclasses
+
 import sqlalchemy as sa
 
 from newsletter.core import NewsletterError, one_line_problem
 from newsletter.db import ACTIVE, UNSUBSCRIBED, subscribers
 
-from .rows import Change, Subscriber
+from .rows import Change, Subscriber, history_values, record_history
 from .store import Store
 
 
@@ -37,16 +40,35 @@ def unsubscribe_by_id(store: Store, subscriber_id: int, made: Change) -> Subscri
 
 
 def set_preferences(
-    store: Store, subscriber_id: int, name: str, language: str
+    store: Store, subscriber_id: int, name: str, language: str, made: Change
 ) -> Subscriber | None:
-    """Change a subscriber's name and edition language; None when nobody has this id.
-    NewsletterError for a name of several lines or an unknown language."""
+    """Change a subscriber's name and edition language, and record in their history what
+    changed, with `made` (a save that changes nothing records nothing); None when nobody
+    has this id. NewsletterError for a name of several lines or an unknown language."""
     why = one_line_problem(name)
     if why:
         raise NewsletterError(f"name: {why}")
-    values = {"name": name.strip(), "language": store.language(language)}
+    wanted = {"name": name.strip(), "language": store.language(language)}
     with store.transaction() as connection:
-        changed = connection.execute(
-            sa.update(subscribers).where(subscribers.c.id == subscriber_id).values(values)
-        )
-    return find_by_id(store, subscriber_id) if changed.rowcount else None
+        row = connection.execute(
+            sa.select(subscribers).where(subscribers.c.id == subscriber_id).with_for_update()
+        ).first()
+        if row is None:
+            return None
+        old = Subscriber.from_row(row)
+        values = {key: value for key, value in wanted.items() if value != getattr(old, key)}
+        if not values:
+            return old
+        connection.execute(sa.update(subscribers).where(subscribers.c.id == old.id).values(values))
+        detail = "; ".join(_changed(key, getattr(old, key), value) for key, value in values.items())
+        history = history_values(old.id, "preferences", old.status, old.consent, made, detail)
+        record_history(connection, [history])
+    return dataclasses.replace(old, **values)
+
+
+def _changed(key: str, old: str, new: str) -> str:
+    """`name: 'Ann' -> 'Ann Smith'`: a name quoted, and escaped as Python writes a string
+    (a right-to-left mark shows as \\u200f); `language: en -> ja`, a configured code."""
+    if key == "name":
+        old, new = repr(old), repr(new)
+    return f"{key}: {old} -> {new}"

@@ -80,7 +80,8 @@ def counts(store: Store, now: dt.datetime) -> tuple[Counter, int]:
 
 
 def history(store: Store, email: str) -> tuple[Subscriber | None, list[sa.Row]]:
-    """The subscriber and every change of their status or consent, oldest first."""
+    """The subscriber and every change of their status, consent or preferences, oldest
+    first."""
     key = store.key(email)
     with store.reading() as connection:
         subscriber = find_by_keys(connection, [key]).get(key)

@@ -198,9 +198,15 @@ def update_subscribers(connection: Connection, rows: list[dict]) -> None:
 
 
 def history_values(
-    subscriber_id: int, change: str, status: str, consent: Consent, made: Change
+    subscriber_id: int,
+    change: str,
+    status: str,
+    consent: Consent,
+    made: Change,
+    detail: str | None = None,
 ) -> dict:
-    """A history row: the status and consent *after* `change`, and who made it."""
+    """A history row: the status and consent *after* `change`, who made it, and what else
+    it changed (`detail`, for changes that status and consent do not show)."""
     return {
         "subscriber_id": subscriber_id,
         "changed_at": made.at,
@@ -211,6 +217,7 @@ def history_values(
         "consent_source": consent.source,
         "via": made.via,
         "actor": made.actor,
+        "detail": detail,
     }
 
 

@@ -294,7 +294,13 @@ def check_status(status: str) -> str:
 def _erase(connection: Connection, subscriber_id: int) -> None:
     """Delete the subscriber; keep their history and delivery rows for counts (and so that
     nobody is mailed the same issue twice), with nothing personal."""
-    anonymous = {"subscriber_id": None, "consent_source": None, "via": None, "actor": None}
+    anonymous = {
+        "subscriber_id": None,
+        "consent_source": None,
+        "via": None,
+        "actor": None,
+        "detail": None,  # a change of name names them
+    }
     connection.execute(
         sa.update(subscriber_history)
         .where(subscriber_history.c.subscriber_id == subscriber_id)

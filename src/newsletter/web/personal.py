@@ -96,8 +96,11 @@ async def save_preferences(request: Request, web: Web, who: Personal, subscriber
     name, language = str(form.get("name", "")).strip(), str(form.get("language", ""))
     if language not in web.config.languages:
         language = subscriber.language
+    made = Change(f"preferences page, link of send {who.send_id}", "subscriber", web.clock())
     try:
-        changed = await web.call(set_preferences, web.store, who.subscriber_id, name, language)
+        changed = await web.call(
+            set_preferences, web.store, who.subscriber_id, name, language, made
+        )
     except NewsletterError:  # a name with a line break or a control character
         typed = {"name": name, "language": language}
         page_language = web.pages.language(request, language)
