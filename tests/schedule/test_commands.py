@@ -11,10 +11,15 @@ import pytest
 from click.testing import CliRunner
 
 from newsletter.cli import cli
+from newsletter.issues import find_issue
+from newsletter.schedule import add_plan
+from newsletter.schedule.plans import mark_missed
 
 from .conftest import add_subscribers, stored
 
 LATER = "2030-02-15T09:00"
+HEADERS = "issue    planned (America/Toronto)  planned (UTC)     state      sent"
+NO_SCHEDULER = "scheduler: none is running (`newsletter scheduler` starts one)"
 BAD_WHEN = (
     "Usage: newsletter schedule add [OPTIONS] ISSUE\n"
     "Try 'newsletter schedule add --help' for help.\n\n"
@@ -56,7 +61,61 @@ def test_add_plans_an_issue_and_list_shows_it_in_both_time_zones(run, store):
     assert len(plans) == 1 and [job.id for job in jobs] == [f"plan-{plans[0].id}"]
 
 
-def test_cancel_removes_the_plan_s_job_and_keeps_it_listed_as_cancelled(run, store):
+def test_list_leaves_cancelled_plans_out_and_says_how_to_see_them(run):
+    run("schedule", "add", "2013-05", "--at", LATER)
+    run("schedule", "cancel", "2013-05")
+    run("schedule", "add", "2013-05", "--at", "2030-03-01T09:00")
+    assert run("schedule", "list").stdout.splitlines() == [
+        HEADERS,
+        "2013-05  2030-03-01 09:00 EST       2030-03-01 14:00  scheduled",
+        "",
+        "1 plan not shown (1 cancelled): `newsletter schedule list --all` lists every plan",
+        "",
+        NO_SCHEDULER,
+    ]
+    assert run("schedule", "list", "--all").stdout.splitlines() == [
+        HEADERS,
+        "2013-05  2030-02-15 09:00 EST       2030-02-15 14:00  cancelled",
+        "2013-05  2030-03-01 09:00 EST       2030-03-01 14:00  scheduled",
+        "",
+        NO_SCHEDULER,
+    ]
+
+
+def test_list_leaves_out_plans_that_ended_over_30_days_ago(run, store):
+    """Missed 31 days ago, it is out of the list; missed 29 days ago, still in it."""
+    now = dt.datetime.now(dt.UTC)
+    for slug, days in (("2013-02", 31), ("2012-10", 29), ("2013-05", 40)):
+        ended = now - dt.timedelta(days=days)
+        at, made = ended - dt.timedelta(minutes=90), ended - dt.timedelta(days=7)
+        plan = add_plan(store, find_issue(store.config, slug), at, made)
+        mark_missed(store, plan.id, ended)
+    listed = run("schedule", "list").stdout
+    assert [line.split()[0] for line in listed.splitlines()[1:2]] == ["2012-10"]
+    assert "2012-10 missed:\n  not sent: no scheduler was running at " in listed
+    assert "2013-02" not in listed and "2013-05" not in listed
+    assert (
+        "\n2 plans not shown (2 ended over 30 days ago): `newsletter schedule list --all` lists "
+        "every plan\n"
+    ) in listed
+    every = run("schedule", "list", "--all").stdout.splitlines()
+    assert [line.split()[0] for line in every[1:4]] == ["2013-05", "2013-02", "2012-10"]
+    assert "not shown" not in "\n".join(every)
+
+
+def test_list_with_only_hidden_plans_says_nothing_is_planned_and_how_many_are_hidden(run):
+    run("schedule", "add", "2013-05", "--at", LATER)
+    run("schedule", "cancel", "2013-05")
+    assert run("schedule", "list").stdout.splitlines() == [
+        "nothing is planned: `newsletter schedule add ISSUE --at WHEN` plans a delivery",
+        "",
+        "1 plan not shown (1 cancelled): `newsletter schedule list --all` lists every plan",
+        "",
+        NO_SCHEDULER,
+    ]
+
+
+def test_cancel_removes_the_plan_s_job_and_keeps_the_plan_as_cancelled(run, store):
     run("schedule", "add", "2013-05", "--at", LATER)
     cancelled = run("schedule", "cancel", "2013-05")
     assert (
@@ -102,6 +161,35 @@ def test_a_time_in_the_past_is_refused_and_stores_nothing(run, store):
         BAD_WHEN + f"'2020-01-01T09:00' is in the past (it is now {now:%Y-%m-%d}"
     )
     assert result.stderr.endswith(" EST): plan a later time\n")
+    assert stored(store) == ([], [])
+
+
+def test_a_time_that_comes_twice_is_refused_naming_both_and_stores_nothing(run, store):
+    """The first Sunday of November 2030: Toronto's clocks go back, and 01:30 comes twice."""
+    result = run("schedule", "add", "2013-05", "--at", "2030-11-03T01:30")
+    assert result.exit_code == 2
+    assert result.stderr == BAD_WHEN + (
+        "'2030-11-03T01:30' happens twice in America/Toronto: the clocks go back from 02:00 "
+        "EDT to 01:00 EST then, so it is first 01:30 EDT (UTC-04:00), then 01:30 EST "
+        "(UTC-05:00); write the one you mean with its offset: 2030-11-03T01:30-04:00 or "
+        "2030-11-03T01:30-05:00\n"
+    )
+    assert stored(store) == ([], [])
+
+
+def test_the_offset_the_refusal_suggests_plans_the_one_meant(run):
+    added = run("schedule", "add", "2013-05", "--at", "2030-11-03T01:30-05:00")
+    assert added.exit_code == 0, added.output
+    assert added.stdout == "planned 2013-05 for 2030-11-03 01:30 EST (2030-11-03 06:30 UTC)\n"
+
+
+def test_a_time_the_clocks_skip_is_refused_and_stores_nothing(run, store):
+    result = run("schedule", "add", "2013-05", "--at", "2030-03-10T02:30")
+    assert result.exit_code == 2
+    assert result.stderr == BAD_WHEN + (
+        "'2030-03-10T02:30' does not exist in America/Toronto: the clocks skip from 02:00 EST "
+        "to 03:00 EDT then; plan it before 02:00 or from 03:00\n"
+    )
     assert stored(store) == ([], [])
 
 
@@ -189,6 +277,30 @@ def test_remind_says_a_valid_draft_validates_and_how_to_plan_it(run, smtp_server
         "  newsletter schedule add 2013-08 --at 2013-08-15T09:00\n\n"
         "No delivery is planned.\n"
     ) in data
+
+
+def test_a_second_reminder_into_the_outbox_gets_a_file_of_its_own(
+    run, environ, monkeypatch, sample_project
+):
+    monkeypatch.setitem(environ, "NEWSLETTER_DELIVERY_BACKEND", "outbox")
+    outbox = sample_project / "outbox"
+    assert run("schedule", "remind").exit_code == 0
+    first = {path.name: path.read_bytes() for path in outbox.iterdir()}
+    second = run("schedule", "remind")
+    assert second.stdout == (
+        "reminder to editor@example.org: sent (250 written to "
+        "outbox/reminder-2-editor@example.org.eml)\n"
+        "reminder to chief@example.org: sent (250 written to "
+        "outbox/reminder-2-chief@example.org.eml)\n"
+    )
+    assert sorted(path.name for path in outbox.iterdir()) == [  # and no temporary file
+        "reminder-2-chief@example.org.eml",
+        "reminder-2-editor@example.org.eml",
+        "reminder-chief@example.org.eml",
+        "reminder-editor@example.org.eml",
+    ]
+    assert {name: (outbox / name).read_bytes() for name in first} == first  # as written
+    assert (outbox / "reminder-2-editor@example.org.eml").read_bytes() not in first.values()
 
 
 def test_list_shows_the_next_reminder_when_one_is_set(run, environ, monkeypatch):

@@ -94,8 +94,9 @@ def test_a_cancelled_plan_sends_nothing(
     plan(environ, "2013-02", 3)  # due after the cancelled one: once it is sent, that one is past
     wait_for_state(store, "2013-02", "done")
     assert plan_states(store) == {"2013-05": "cancelled", "2013-02": "done"}
-    listed = schedule(environ, "list").stdout.splitlines()[1:3]
+    listed = schedule(environ, "list", "--all").stdout.splitlines()[1:3]
     assert [line.split()[6] for line in listed] == ["cancelled", "done"]  # after both times
+    assert "1 plan not shown (1 cancelled)" in schedule(environ, "list").stdout
     assert smtp_server.received() == Counter(readers)  # 2013-02 alone
     subjects = {
         data.split(b"Subject: ")[1].split(b"\r\n")[0] for _, data in smtp_server.recorder.messages

@@ -7,8 +7,11 @@ import datetime as dt
 import logging
 import sys
 import threading
+from collections import Counter
 
 import click
+
+from newsletter.core import plural
 
 from .base import FullHelpGroup, Project, open_store_announced, pass_project, project_option
 from .delivery import stopping_on_signals
@@ -55,15 +58,20 @@ def add(project: Project, issue: str, when: str) -> None:
 
 
 @schedule.command(name="list")
+@click.option("--all", "every", is_flag=True, help="Every plan, cancelled and long-ended ones too.")
 @pass_project
-def list_(project: Project) -> None:
-    """Every plan: its time where the newsletter is and in UTC, its state, what was sent."""
+def list_(project: Project, every: bool) -> None:
+    """The plans waiting, being sent, or ended lately (--all: every plan): each one's time
+    where the newsletter is and in UTC, its state, what was sent."""
     from newsletter import schedule as planning
 
     config, now = project.config, dt.datetime.now(dt.UTC)
     store = open_store_announced(project)
     plans = planning.list_plans(store)
-    if not plans:
+    left_out = {plan.id: None if every else planning.why_hidden(plan, now) for plan in plans}
+    listed = [plan for plan in plans if left_out[plan.id] is None]
+    hidden = Counter(why for why in left_out.values() if why is not None)
+    if not listed:
         click.echo("nothing is planned: `newsletter schedule add ISSUE --at WHEN` plans a delivery")
     else:
         rows = [
@@ -74,14 +82,20 @@ def list_(project: Project) -> None:
                 plan.state,
                 (plan.content_hash or "")[:12],
             ]
-            for plan in plans
+            for plan in listed
         ]
         headers = ["issue", f"planned ({config.timezone})", "planned (UTC)", "state", "sent"]
         click.echo(format_table(headers, rows))
-        for plan in plans:
+        for plan in listed:
             if plan.outcome and plan.state != "cancelled":
                 click.echo(f"\n{plan.issue} {plan.state}:")
                 click.echo("\n".join(f"  {line}" for line in plan.outcome.splitlines()))
+    if hidden:
+        why = ", ".join(f"{count} {reason}" for reason, count in sorted(hidden.items()))
+        click.echo(
+            f"\n{plural(hidden.total(), 'plan')} not shown ({why}): "
+            "`newsletter schedule list --all` lists every plan"
+        )
     reminder = planning.next_reminder(store, now)
     if reminder:
         late = " (late: it is sent when a scheduler runs)" if reminder <= now else ""

@@ -4,7 +4,15 @@ quarterly reminder."""
 
 from .jobs import next_reminder, reminder_trigger
 from .lease import Holder, active_scheduler
-from .plans import Plan, add_plan, cancel_plan, check_plan, list_plans, local_time
+from .plans import (
+    Plan,
+    add_plan,
+    cancel_plan,
+    check_plan,
+    list_plans,
+    local_time,
+    why_hidden,
+)
 from .reminder import send_reminder
 from .service import Scheduler
 from .when import BadWhen, parse_when
@@ -24,4 +32,5 @@ __all__ = [
     "parse_when",
     "reminder_trigger",
     "send_reminder",
+    "why_hidden",
 ]

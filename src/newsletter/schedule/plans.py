@@ -31,6 +31,9 @@ from newsletter.subscribers import Store
 from . import jobs
 from .when import parse_when
 
+# How long `schedule list` keeps showing a plan after it ended (`--all` shows every plan).
+RECENT = dt.timedelta(days=30)
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -124,6 +127,19 @@ def list_plans(store: Store) -> list[Plan]:
     with store.reading() as connection:
         rows = connection.execute(sa.select(plans).order_by(plans.c.planned_at, plans.c.id))
         return [Plan(**row._mapping) for row in rows]
+
+
+def why_hidden(plan: Plan, now: dt.datetime) -> str | None:
+    """Why `schedule list` leaves the plan out without --all, in a few words; None for a plan
+    it shows: waiting, being sent, or ended (done, failed, missed) within RECENT. A cancelled
+    plan is left out at once, as nothing came of it."""
+    if plan.state in OPEN_PLAN_STATES:
+        return None
+    if plan.state == CANCELLED:
+        return "cancelled"
+    if now - (plan.finished_at or plan.planned_at) > RECENT:
+        return f"ended over {RECENT.days} days ago"
+    return None
 
 
 def find_plan(store: Store, plan_id: int) -> Plan:

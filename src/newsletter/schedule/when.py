@@ -1,10 +1,12 @@
 """WHEN, as editors write it: ISO 8601 (`2027-02-15T09:00`), with an offset (`-05:00`, `Z`),
 a time zone name after it (`2027-02-15T09:00 America/Toronto`, or in brackets as RFC 9557
-writes it), or neither: then the project's time zone."""
+writes it), or neither: then the project's time zone. A local time the clocks skip, or pass
+twice when they go back, is refused: an offset says which of the two is meant."""
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import zoneinfo
 
@@ -19,7 +21,8 @@ EXAMPLE = (
 
 
 class BadWhen(NewsletterError):
-    """WHEN cannot be a planned time: malformed, in an unknown zone, not existing, past."""
+    """WHEN cannot be a planned time: malformed, in an unknown zone, not existing, ambiguous,
+    past."""
 
 
 def parse_when(text: str, timezone: str, now: dt.datetime) -> dt.datetime:
@@ -76,11 +79,48 @@ def _zone(name: str) -> zoneinfo.ZoneInfo:
 
 
 def _in_zone(text: str, naive: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.datetime:
-    """The wall-clock time in `zone`; refused in the hour clocks skip when they go forward."""
-    moment = naive.replace(tzinfo=zone)
-    back = moment.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None)
-    if back != naive:
+    """The wall-clock time in `zone`: the one rule for a local WHEN. Refused when the clocks
+    skip it (it does not exist) or pass it twice (which of the two is meant is not known)."""
+    # fold=0 reads it with the offset before a change of the clocks, fold=1 with the one after.
+    before, after = naive.replace(tzinfo=zone, fold=0), naive.replace(tzinfo=zone, fold=1)
+    if before.utcoffset() == after.utcoffset():
+        return before
+    change = _clock_change(zone, before, after)
+    start = change.astimezone(dt.timezone(before.utcoffset()))
+    end = change.astimezone(zone)
+    shift = f"from {start:%H:%M} {before.tzname()} to {end:%H:%M} {after.tzname()}"
+    if after.utcoffset() > before.utcoffset():
         raise BadWhen(
-            f"'{text}' does not exist in {zone.key}: the clocks go forward then; plan an hour later"
+            f"'{text}' does not exist in {zone.key}: the clocks skip {shift} then; plan it "
+            f"before {start:%H:%M} or from {end:%H:%M}"
         )
-    return moment
+    first, second = (
+        f"{naive:%H:%M} {moment.tzname()} ({dt.timezone(moment.utcoffset())})"
+        for moment in (before, after)
+    )
+    raise BadWhen(
+        f"'{text}' happens twice in {zone.key}: the clocks go back {shift} then, so it is "
+        f"first {first}, then {second}; write the one you mean with its offset: "
+        f"{_with_offset(naive, before)} or {_with_offset(naive, after)}"
+    )
+
+
+def _clock_change(zone: zoneinfo.ZoneInfo, one: dt.datetime, other: dt.datetime) -> dt.datetime:
+    """The instant, to the second, at which the zone's clocks change between two readings of
+    one wall-clock time (less than a day apart)."""
+    earlier, later = sorted((one.timestamp(), other.timestamp()))
+    low, high = math.floor(earlier), math.ceil(later)
+    offset_before = dt.datetime.fromtimestamp(low, zone).utcoffset()
+    while high - low > 1:
+        middle = (low + high) // 2
+        if dt.datetime.fromtimestamp(middle, zone).utcoffset() == offset_before:
+            low = middle
+        else:
+            high = middle
+    return dt.datetime.fromtimestamp(high, dt.UTC)
+
+
+def _with_offset(naive: dt.datetime, moment: dt.datetime) -> str:
+    """WHEN as written with the offset of one reading: `2027-11-07T01:30-04:00`."""
+    exact = naive.replace(tzinfo=dt.timezone(moment.utcoffset()))
+    return exact.isoformat(timespec="minutes" if naive.second == naive.microsecond == 0 else "auto")
