@@ -169,10 +169,9 @@ def test_misspelt_environment_variable_is_a_warning(run, sample_project, monkeyp
     monkeypatch.setenv("NEWSLETTER_SMTP_HOSTT", "mail.example.org")
     result = run("validate", cwd=sample_project)
     assert result.exit_code == 0
-    assert (
-        "warning: environment variable NEWSLETTER_SMTP_HOSTT is not a setting; "
-        "did you mean NEWSLETTER_SMTP_HOST?"
-    ) in result.output
+    warning = "warning: NEWSLETTER_SMTP_HOSTT is not a setting: is it NEWSLETTER_SMTP_HOST?"
+    assert result.output.splitlines().count(warning) == 1  # said once, as any command does
+    assert result.output.endswith(", 1 warning\n")  # and counted: --strict fails on it
 
 
 def test_build_of_an_unknown_issue(run, sample_project):

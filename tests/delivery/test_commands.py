@@ -13,12 +13,18 @@ import pytest
 import sqlalchemy as sa
 
 from newsletter import delivery
-from newsletter.db import UNCERTAIN, deliveries
+from newsletter.db import SENDING, UNCERTAIN, deliveries
 
 from .conftest import add_subscribers
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 SEND = ("send", "2013-05", "--yes", "--language", "en")
+# What `send` says on the first stop signal: a second one stops it at once.
+STOPPING = {
+    signal.SIGINT: "stopping: finishing the messages being handed over (Ctrl-C again to quit now)",
+    signal.SIGTERM: "stopping on SIGTERM: finishing the messages being handed over (a second "
+    "SIGTERM, or SIGKILL, stops at once and leaves them uncertain)",
+}
 
 
 def newsletter(project: Path, *args: str, environ: dict, **popen) -> subprocess.Popen:
@@ -197,6 +203,20 @@ def _wait_for(predicate, timeout=60.0):
         time.sleep(0.02)
 
 
+def _in_flight(store) -> int:
+    with store.reading() as connection:
+        query = sa.select(sa.func.count()).where(deliveries.c.state == SENDING)
+        return connection.execute(query).scalar_one()
+
+
+def _read_up_to(stream, line: str) -> None:
+    """Read what the command says up to `line`, which it must say."""
+    for said in iter(stream.readline, ""):
+        if said.rstrip("\n") == line:
+            return
+    raise AssertionError(f"never said: {line}")
+
+
 def _worker_pids(store) -> list[int]:
     import sqlalchemy as sa
 
@@ -255,13 +275,35 @@ def test_a_stop_is_clean_and_send_continues(
     process.send_signal(stop)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 1, err
-    assert "stopping: finishing the messages being handed over" in err
+    assert STOPPING[stop] in err.splitlines()
     assert "still to send: run `newsletter send 2013-05` again to continue" in err
     (status,) = delivery.statuses(store, "2013-05")
     assert status.counts["uncertain"] == 0 and status.counts["claimed"] == 0
     result = run(sample_project, "send", "2013-05", "-y", "--language", "en", environ=environ)
     assert result.returncode == 0, result.stderr
     assert smtp_server.received() == dict.fromkeys(addresses, 1)
+
+
+def test_a_second_sigterm_stops_at_once_leaving_the_messages_in_flight_uncertain(
+    sample_project, store, environ, smtp_server
+):
+    """As a service manager stops a send whose clean stop takes too long."""
+    addresses = add_subscribers(store, 10)
+    smtp_server.faults.delay = 30  # a clean stop would wait this long for the messages in flight
+    process = newsletter(sample_project, *SEND, "--connections", "2", environ=environ)
+    _wait_for(lambda: _in_flight(store) == 2)
+    process.send_signal(signal.SIGTERM)
+    _read_up_to(process.stderr, STOPPING[signal.SIGTERM])
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=10)  # long before the messages in flight end
+    assert process.returncode == 1, err
+    smtp_server.faults.delay = 0
+    result = run(sample_project, *SEND, environ=environ)
+    assert result.returncode == 0, result.stderr
+    (status,) = delivery.statuses(store, "2013-05")
+    assert (status.counts["uncertain"], status.counts["sent"]) == (2, 8)
+    received = smtp_server.received()
+    assert set(received.values()) == {1} and len(set(addresses) - set(received)) == 2
 
 
 # Several processes share a send on PostgreSQL; SQLite has one writer at a time.

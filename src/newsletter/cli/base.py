@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from newsletter.config import Config, find_project, load_config
+from newsletter.config import Config, find_project, load_config, unknown_variables
 from newsletter.core import NewsletterError, ProblemsError
 
 
@@ -20,6 +20,9 @@ class Project:
     def __init__(self, folder: Path | None = None):
         self.folder = folder
         self._config: Config | None = None
+        # A misspelt NEWSLETTER_* variable is said on loading, else its value would seem in
+        # force; `validate` turns this off to count them among its own warnings (--strict).
+        self.warn_of_variables = True
 
     @property
     def config(self) -> Config:
@@ -27,8 +30,17 @@ class Project:
             if self.folder and not self.folder.is_dir():
                 raise NewsletterError(f"the project folder {self.folder} does not exist")
             root = find_project(self.folder or Path.cwd())
+            if self.warn_of_variables:  # before loading: the typo may be why it fails
+                self.warn_of_variables = False  # once, should loading be tried again
+                warn_of_variables()
             self._config = load_config(root, os.environ)
         return self._config
+
+
+def warn_of_variables() -> None:
+    """A warning on stderr for each NEWSLETTER_* variable that sets nothing (a typo)."""
+    for warning in unknown_variables(os.environ):
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
 
 
 class FullHelpGroup(click.Group):

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
-import signal
 import sys
 import threading
 from collections import Counter
-from collections.abc import Iterator
 
 import click
 
@@ -18,6 +15,7 @@ from newsletter.db import DEFERRED, FAILED, OPEN_STATES, SENT, UNCERTAIN
 
 from .base import Project, open_store_announced, pass_project
 from .progress import SendProgress
+from .stopping import stopping_on_signals  # schedule.py imports it from here too
 from .table import format_table
 
 
@@ -227,28 +225,6 @@ def _confirm(yes: bool) -> None:
         raise NewsletterError("not sent: without a terminal to ask on, pass --yes to send")
     if not click.confirm("Send?", default=False):
         raise NewsletterError("not sent")
-
-
-@contextlib.contextmanager
-def stopping_on_signals(stop: threading.Event) -> Iterator[None]:
-    """Ctrl-C or SIGTERM: stop taking new messages, finish those being handed over. A
-    second Ctrl-C stops at once (what was in flight is then uncertain)."""
-
-    def handle(number, frame) -> None:
-        if stop.is_set():
-            raise KeyboardInterrupt
-        stop.set()
-        click.echo(
-            "\nstopping: finishing the messages being handed over (Ctrl-C again to quit now)",
-            err=True,
-        )
-
-    previous = {number: signal.signal(number, handle) for number in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
 
 
 def _report(slug: str, report, stopped: bool) -> None:

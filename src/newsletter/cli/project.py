@@ -10,7 +10,7 @@ import click
 
 from newsletter.core import NewsletterError, ProblemsError, plural
 
-from .base import Project, pass_project
+from .base import Project, pass_project, warn_of_variables
 
 
 @click.command()
@@ -37,9 +37,11 @@ def validate(project: Project, paths: tuple[Path, ...], strict: bool) -> None:
     """Check the config and the issues (default: all of them); report every mistake."""
     from newsletter.project import validate_project
 
+    project.warn_of_variables = False  # they are among the warnings below (--strict counts)
     try:
         issues, problems, warnings = validate_project(project.config, list(paths), os.environ)
     except ProblemsError as error:  # the config itself: nothing to check the issues against
+        warn_of_variables()  # a typo may be why
         error.consequence = ""  # validate never writes anything
         raise
     for warning in warnings:

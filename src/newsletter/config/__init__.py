@@ -1,5 +1,6 @@
-"""The project's settings: the schema, loading with NEWSLETTER_* overrides, database URLs,
-and `urls`, where every public URL and route is made."""
+"""The project's settings: the schema, loading with NEWSLETTER_* overrides (and the warning
+for a variable that sets nothing), database URLs, and `urls`, where every public URL and
+route is made."""
 
 from . import urls
 from .cron import weekdays_by_name
@@ -7,6 +8,7 @@ from .database_url import hide_password
 from .loading import CONFIG_FILE, find_project, load_config, toml_syntax_problem
 from .project import ENV_PREFIX, Config
 from .settings import SECRET_VARIABLES, Masthead, SenderSettings, Settings
+from .variables import unknown_variables
 
 __all__ = [
     "CONFIG_FILE",
@@ -20,6 +22,7 @@ __all__ = [
     "hide_password",
     "load_config",
     "toml_syntax_problem",
+    "unknown_variables",
     "urls",
     "weekdays_by_name",
 ]

@@ -27,6 +27,7 @@ from newsletter.core import (
 from .database_url import has_password
 from .project import ENV_PREFIX, Config
 from .settings import SECRET_VARIABLES, Settings
+from .variables import setting_variable
 
 CONFIG_FILE = "newsletter.toml"
 
@@ -100,7 +101,7 @@ def _apply_environment(data: dict, environ: Mapping[str, str]) -> dict[tuple, st
     applied = {}
     for section_name, field in Settings.model_fields.items():
         for key, key_field in field.annotation.model_fields.items():
-            variable = f"{ENV_PREFIX}{section_name}_{key}".upper()
+            variable = setting_variable(section_name, key)
             if variable not in environ:
                 continue
             value: object = environ[variable]

@@ -2,6 +2,6 @@
 issues, templates) without writing anything."""
 
 from .init import STARTER, create_project
-from .validate import setting_variables, validate_project
+from .validate import validate_project
 
-__all__ = ["STARTER", "create_project", "setting_variables", "validate_project"]
+__all__ = ["STARTER", "create_project", "validate_project"]

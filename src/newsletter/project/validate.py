@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from string import Template
 
-from newsletter.config import ENV_PREFIX, SECRET_VARIABLES, Config, Settings
+from newsletter.config import Config, unknown_variables
 from newsletter.core import Problem, display_path
 from newsletter.issues import ISSUE_SUFFIXES, Issue, issue_paths, load_issues
 from newsletter.render import Renderer, check_theme, issue_warnings, theme_warnings
@@ -16,8 +15,6 @@ from newsletter.render import Renderer, check_theme, issue_warnings, theme_warni
 from .init import STARTER
 
 FOLDER_NOT_ISSUE = "is a folder, not an issue file"
-# Variables that configure the tests or the tooling, not a project.
-OTHER_VARIABLES = ("NEWSLETTER_TEST_",)
 
 
 def validate_project(
@@ -89,28 +86,4 @@ def starter_values_left(config: Config) -> list[str]:
         f"newsletter.toml: {section}.{key} is still the example '{starter[section][key]}'"
         for section, key in PLACEHOLDER_SETTINGS
         if getattr(getattr(config.settings, section), key) == starter[section][key]
-    ]
-
-
-def unknown_variables(environ: Mapping[str, str]) -> list[str]:
-    """NEWSLETTER_* variables that set nothing: most likely misspelt."""
-    known = [*SECRET_VARIABLES, *setting_variables()]
-    warnings = []
-    for name in sorted(environ):
-        if (
-            name.startswith(ENV_PREFIX)
-            and name not in known
-            and not name.startswith(OTHER_VARIABLES)
-        ):
-            close = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
-            hint = f"; did you mean {close[0]}?" if close else ""
-            warnings.append(f"environment variable {name} is not a setting{hint}")
-    return warnings
-
-
-def setting_variables() -> list[str]:
-    return [
-        f"{ENV_PREFIX}{section}_{key}".upper()
-        for section, field in Settings.model_fields.items()
-        for key in field.annotation.model_fields
     ]
