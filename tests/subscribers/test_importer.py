@@ -619,3 +619,20 @@ def test_import_killed_halfway_leaves_the_database_as_before(
     assert child.wait(timeout=60) == -signal.SIGKILL
     assert exported(store) == before
     assert run_import(store, big).added == 30_000  # and the database works as ever
+
+
+def test_import_that_changes_a_name_or_language_records_what_it_changed(store, tmp_path):
+    run_import(store, write(tmp_path, HEADER + "a@example.org,Ann,en,express,2020-01-01,\n"))
+    again = HEADER + "a@example.org,Ann Smith,ja,express,2020-01-01,\n"
+    run_import(store, write(tmp_path, again, "second.csv"))
+    run_import(store, write(tmp_path, again, "third.csv"))  # the same again: nothing to record
+    with store.reading() as connection:
+        changes = connection.execute(
+            sa.select(
+                subscriber_history.c.change, subscriber_history.c.via, subscriber_history.c.detail
+            ).order_by(subscriber_history.c.id)
+        ).all()
+    assert [tuple(c) for c in changes] == [
+        ("added", "import list.csv:2", None),
+        ("preferences", "import second.csv:2", "name: 'Ann' -> 'Ann Smith'; language: en -> ja"),
+    ]

@@ -243,6 +243,22 @@ def test_setting_the_same_status_twice_records_one_change(store):
         store.set_status("gone@example.org", "active", change())
 
 
+def test_adding_someone_again_with_a_new_name_records_what_it_changed(store):
+    store.add("pat@example.org", express(), change("subscribers add"), "Pat", "en")
+    store.add("pat@example.org", express(), change("subscribers add"), "Pat Doe", "ja")
+    store.add("pat@example.org", express(), change("subscribers add"), "Pat Doe", "ja")
+    with store.reading() as connection:
+        details = connection.execute(
+            sa.select(subscriber_history.c.change, subscriber_history.c.detail).order_by(
+                subscriber_history.c.id
+            )
+        ).all()
+    assert [tuple(d) for d in details] == [
+        ("added", None),
+        ("preferences", "name: 'Pat' -> 'Pat Doe'; language: en -> ja"),
+    ]
+
+
 def test_forget_deletes_the_person_and_leaves_history_without_personal_data(store):
     _, subscriber = store.add("Private@Example.org", implied(), change("import x.csv:3"), "Pat")
     set_preferences(store, subscriber.id, "Pat Doe", "en", change("preferences page"))

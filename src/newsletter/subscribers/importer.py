@@ -50,6 +50,7 @@ from .rows import (
     history_values,
     insert_subscribers,
     new_subscriber_values,
+    preferences_changed,
     record_history,
     update_subscribers,
 )
@@ -322,6 +323,10 @@ class Importer:
         if status != old.status:
             row.update(status=status, status_changed_at=self.now)
             history.append(history_values(old.id, "status", status, consent, self._change(entry)))
+        detail = preferences_changed(old, row)
+        if detail:
+            made = self._change(entry)
+            history.append(history_values(old.id, "preferences", status, consent, made, detail))
         if row == _full_row(old):
             self.report.unchanged += 1
         else:

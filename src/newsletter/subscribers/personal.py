@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from newsletter.core import NewsletterError, one_line_problem
 from newsletter.db import ACTIVE, UNSUBSCRIBED, subscribers
 
-from .rows import Change, Subscriber, history_values, record_history
+from .rows import Change, Subscriber, history_values, preferences_changed, record_history
 from .store import Store
 
 
@@ -60,15 +60,7 @@ def set_preferences(
         if not values:
             return old
         connection.execute(sa.update(subscribers).where(subscribers.c.id == old.id).values(values))
-        detail = "; ".join(_changed(key, getattr(old, key), value) for key, value in values.items())
+        detail = preferences_changed(old, values)
         history = history_values(old.id, "preferences", old.status, old.consent, made, detail)
         record_history(connection, [history])
     return dataclasses.replace(old, **values)
-
-
-def _changed(key: str, old: str, new: str) -> str:
-    """`name: 'Ann' -> 'Ann Smith'`: a name quoted, and escaped as Python writes a string
-    (a right-to-left mark shows as \\u200f); `language: en -> ja`, a configured code."""
-    if key == "name":
-        old, new = repr(old), repr(new)
-    return f"{key}: {old} -> {new}"

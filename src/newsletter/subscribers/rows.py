@@ -221,5 +221,18 @@ def history_values(
     }
 
 
+def preferences_changed(old: Subscriber, new: dict) -> str | None:
+    """What `new` changes of the subscriber's name and language, as the history's detail
+    says it (`name: 'Ann' -> 'Ann Smith'; language: en -> ja`), or None when nothing. A name
+    is quoted and escaped as Python writes a string: a right-to-left mark shows as \\u200f."""
+    changes = []
+    for key in ("name", "language"):
+        before, after = getattr(old, key), new.get(key, getattr(old, key))
+        if after != before:
+            shown = (repr(before), repr(after)) if key == "name" else (before, after)
+            changes.append(f"{key}: {shown[0]} -> {shown[1]}")
+    return "; ".join(changes) or None
+
+
 def record_history(connection: Connection, rows: list[dict]) -> None:
     bulk_insert(connection, subscriber_history, rows)

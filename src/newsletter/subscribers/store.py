@@ -51,6 +51,7 @@ from .rows import (
     history_values,
     insert_subscriber_if_new,
     new_subscriber_values,
+    preferences_changed,
     record_history,
 )
 
@@ -228,9 +229,15 @@ class Store:
             return "unchanged"
         query = sa.update(subscribers).where(subscribers.c.id == existing.id).values(values)
         connection.execute(query)
-        if change:
-            row = history_values(existing.id, change, ACTIVE, consent, made)
-            record_history(connection, [row])
+        history = [history_values(existing.id, change, ACTIVE, consent, made)] if change else []
+        detail = preferences_changed(existing, values)
+        if detail:
+            now_consent = consent if change else existing.consent
+            status = values.get("status", existing.status)
+            history.append(
+                history_values(existing.id, "preferences", status, now_consent, made, detail)
+            )
+        record_history(connection, history)
         return change or "updated"
 
     def _check_reconsent(self, existing: Subscriber, consent: Consent) -> None:
