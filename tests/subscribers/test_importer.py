@@ -79,6 +79,13 @@ def exported(store) -> str:
 # Each kind of bad row, with its exact line and message.
 
 
+def history(store, *columns: str) -> list[tuple]:
+    """The history's rows, oldest first, as tuples of these columns."""
+    with store.reading() as connection:
+        query = sa.select(*(subscriber_history.c[name] for name in columns))
+        return [tuple(row) for row in connection.execute(query.order_by(subscriber_history.c.id))]
+
+
 def test_invalid_address_is_reported_at_its_line_with_the_address_quoted(tmp_path):
     path = write(
         tmp_path,
@@ -530,13 +537,7 @@ def test_import_of_an_unsubscribe_list_marks_people_and_records_it(store, tmp_pa
     assert report.summary() == "unsubscribes.csv: 1 added, 1 updated, 0 unchanged"
     assert store.get("a@example.org").status == "unsubscribed"
     assert store.get("new@example.org").status == "unsubscribed"
-    with store.reading() as connection:
-        changes = connection.execute(
-            sa.select(
-                subscriber_history.c.change, subscriber_history.c.status, subscriber_history.c.via
-            ).order_by(subscriber_history.c.id)
-        ).all()
-    assert [tuple(c) for c in changes] == [
+    assert history(store, "change", "status", "via") == [
         ("added", "active", "import list.csv:2"),
         ("status", "unsubscribed", "import unsubscribes.csv:2"),
         ("added", "unsubscribed", "import unsubscribes.csv:3"),
@@ -626,13 +627,7 @@ def test_import_that_changes_a_name_or_language_records_what_it_changed(store, t
     again = HEADER + "a@example.org,Ann Smith,ja,express,2020-01-01,\n"
     run_import(store, write(tmp_path, again, "second.csv"))
     run_import(store, write(tmp_path, again, "third.csv"))  # the same again: nothing to record
-    with store.reading() as connection:
-        changes = connection.execute(
-            sa.select(
-                subscriber_history.c.change, subscriber_history.c.via, subscriber_history.c.detail
-            ).order_by(subscriber_history.c.id)
-        ).all()
-    assert [tuple(c) for c in changes] == [
+    assert history(store, "change", "via", "detail") == [
         ("added", "import list.csv:2", None),
         ("preferences", "import second.csv:2", "name: 'Ann' -> 'Ann Smith'; language: en -> ja"),
     ]
