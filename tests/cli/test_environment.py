@@ -43,6 +43,14 @@ def test_a_misspelt_variable_is_warned_of_on_stderr_once(sample_project, tmp_pat
     assert typo.stdout == plain.stdout  # what scripts read holds no warning
 
 
+@pytest.mark.parametrize("command", [["check", "2013-05"], ["send", "2013-05", "--yes"]])
+def test_check_and_send_warn_once_though_their_preflight_validates(sample_project, command):
+    result = newsletter(sample_project, *command, environ={TYPO: "5"})
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("NEWSLETTER_SCHEDULE_GRACE_MINUTE is") == 1
+    assert WARNING in result.stderr.splitlines()
+
+
 def test_variables_the_project_reads_are_not_warned_of(sample_project):
     environ = {
         "NEWSLETTER_SCHEDULE_GRACE_MINUTES": "5",

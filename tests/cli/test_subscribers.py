@@ -553,4 +553,5 @@ def test_show_lists_a_change_of_preferences_with_what_it_changed_escaped(run, st
         "subscriber",
         "name: 'Ann' -> 'Ann \\u202eSmith'; language: en -> ja",
     ]
-    assert "\u202e" not in shown.split("\n\n")[1]  # the override is shown, not obeyed
+    assert "\u202e" not in shown  # the override is shown, not obeyed: in the history
+    assert "Ann \\u202eSmith  " in shown.split("\n\n")[0]  # and in the subscriber's row

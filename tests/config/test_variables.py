@@ -19,6 +19,27 @@ def test_a_misspelt_variable_names_the_one_it_is_closest_to():
     ]
 
 
+def test_the_guess_is_made_on_the_name_after_the_prefix_they_all_share():
+    environ = dict.fromkeys(
+        ["NEWSLETTER_BASE_URL", "NEWSLETTER_TIMEZONE", "NEWSLETTER_WEB_PORT", "NEWSLETTER_SMTP_TLS"]
+    )
+    assert unknown_variables(environ) == [
+        # The same key in another section; not the database's URL.
+        "NEWSLETTER_BASE_URL is not a setting: is it NEWSLETTER_NEWSLETTER_BASE_URL?",
+        "NEWSLETTER_SMTP_TLS is not a setting: nothing reads it",  # not the port, not the host
+        "NEWSLETTER_TIMEZONE is not a setting: is it NEWSLETTER_NEWSLETTER_TIMEZONE?",
+        "NEWSLETTER_WEB_PORT is not a setting: nothing reads it",  # not SMTP's port
+    ]
+
+
+def test_a_key_without_its_section_is_named_when_only_one_setting_has_it():
+    environ = dict.fromkeys(["NEWSLETTER_GRACE_MINUTE", "NEWSLETTER_NAME"])
+    assert unknown_variables(environ) == [
+        "NEWSLETTER_GRACE_MINUTE is not a setting: is it NEWSLETTER_SCHEDULE_GRACE_MINUTES?",
+        "NEWSLETTER_NAME is not a setting: nothing reads it",  # [newsletter] or [sender]?
+    ]
+
+
 def test_a_misspelt_secret_is_named_too():
     assert unknown_variables({"NEWSLETTER_SMTP_PASWORD": "s3cret"}) == [
         "NEWSLETTER_SMTP_PASWORD is not a setting: is it NEWSLETTER_SMTP_PASSWORD?"

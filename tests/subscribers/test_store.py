@@ -259,6 +259,51 @@ def test_adding_someone_again_with_a_new_name_records_what_it_changed(store):
     ]
 
 
+def test_a_change_of_preferences_during_an_import_waits_for_it(store):
+    """An import holds the table for its whole transaction (PostgreSQL: SHARE ROW EXCLUSIVE)
+    and may reach the subscriber late: the page's save must wait behind it, not take the
+    subscriber's row first and deadlock with it."""
+    _, pat = store.add("pat@example.org", express(), change("subscribers add"), "Pat")
+    importing, saving = threading.Event(), threading.Event()
+    errors = []
+
+    def an_import() -> None:
+        with store.transaction() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(sa.text("LOCK TABLE subscribers IN SHARE ROW EXCLUSIVE MODE"))
+            importing.set()
+            saving.wait(5)
+            time.sleep(0.5)  # the save is under way meanwhile
+            update = sa.update(subscribers).where(subscribers.c.id == pat.id)
+            connection.execute(update.values(language="ja"))
+
+    def a_save() -> None:
+        importing.wait(5)
+        saving.set()
+        try:
+            set_preferences(store, pat.id, "Pat Doe", "ja", change("preferences page"))
+        except Exception as exc:  # a deadlock, when the save takes the row first
+            errors.append(exc)
+
+    threads = [threading.Thread(target=an_import), threading.Thread(target=a_save)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert (store.get("pat@example.org").name, store.get("pat@example.org").language) == (
+        "Pat Doe",
+        "ja",
+    )
+    with store.reading() as connection:
+        [detail] = connection.execute(
+            sa.select(subscriber_history.c.detail).where(
+                subscriber_history.c.change == "preferences"
+            )
+        ).scalars()
+    assert detail == "name: 'Pat' -> 'Pat Doe'"  # the import had made it ja already
+
+
 def test_forget_deletes_the_person_and_leaves_history_without_personal_data(store):
     _, subscriber = store.add("Private@Example.org", implied(), change("import x.csv:3"), "Pat")
     set_preferences(store, subscriber.id, "Pat Doe", "en", change("preferences page"))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from newsletter.config import unknown_variables
 from newsletter.core import NewsletterError, ProblemsError, plural
 
 from .base import Project, pass_project, warn_of_variables
@@ -39,11 +40,13 @@ def validate(project: Project, paths: tuple[Path, ...], strict: bool) -> None:
 
     project.warn_of_variables = False  # they are among the warnings below (--strict counts)
     try:
-        issues, problems, warnings = validate_project(project.config, list(paths), os.environ)
+        issues, problems, warnings = validate_project(project.config, list(paths))
     except ProblemsError as error:  # the config itself: nothing to check the issues against
         warn_of_variables()  # a typo may be why
         error.consequence = ""  # validate never writes anything
         raise
+    # Here (every other command says them on loading) so that --strict counts them.
+    warnings = [*unknown_variables(os.environ), *warnings]
     for warning in warnings:
         click.secho(f"warning: {warning}", fg="yellow", err=True)
     if problems:

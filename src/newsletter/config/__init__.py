@@ -6,9 +6,9 @@ from . import urls
 from .cron import weekdays_by_name
 from .database_url import hide_password
 from .loading import CONFIG_FILE, find_project, load_config, toml_syntax_problem
-from .project import ENV_PREFIX, Config
+from .project import Config
 from .settings import SECRET_VARIABLES, Masthead, SenderSettings, Settings
-from .variables import unknown_variables
+from .variables import ENV_PREFIX, unknown_variables
 
 __all__ = [
     "CONFIG_FILE",

@@ -25,9 +25,9 @@ from newsletter.core import (
 )
 
 from .database_url import has_password
-from .project import ENV_PREFIX, Config
+from .project import Config
 from .settings import SECRET_VARIABLES, Settings
-from .variables import setting_variable
+from .variables import ENV_PREFIX, setting_variable
 
 CONFIG_FILE = "newsletter.toml"
 

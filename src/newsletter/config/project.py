@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -10,8 +9,8 @@ from newsletter.core import pick_language
 
 from .database_url import sqlalchemy_url
 from .settings import Masthead, SenderSettings, Settings
+from .variables import ENV_PREFIX, likely_meant
 
-ENV_PREFIX = "NEWSLETTER_"
 # An HMAC key signing links that leave this machine: shorter ones can be found by trying.
 MIN_SECRET_KEY_LENGTH = 32  # `secrets.token_urlsafe(32)` makes 43 characters
 MAKE_SECRET_KEY = 'python3 -c "import secrets; print(secrets.token_urlsafe(32))"'
@@ -41,7 +40,9 @@ class Config:
     def _misspelt(self) -> str:
         """Where a variable of a close name is set, most likely the key under a typo."""
         wanted = f"{ENV_PREFIX}SECRET_KEY"
-        close = difflib.get_close_matches(wanted, self._variables, n=1, cutoff=0.8)
+        close = [
+            name for name in self._variables if name != wanted and likely_meant(name) == wanted
+        ]
         return f"; {close[0]} is set: is it {wanted} misspelt?" if close else ""
 
     def secret_key_weakness(self) -> str | None:

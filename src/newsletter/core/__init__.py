@@ -21,7 +21,7 @@ from .fields import (
 from .languages import base_language, language_fallbacks, pick_language
 from .months import format_month
 from .output_folder import check_output_folder
-from .text import HAS_LINE_BREAK, multiline_problem, one_line_problem, width
+from .text import HAS_LINE_BREAK, multiline_problem, on_terminal, one_line_problem, width
 from .validation import LIST_IN_YAML, Locate, dotted, problems_from, read_as_suggested
 from .wording import closest, describe_value, did_you_mean, display_path, plural
 from .yamlsource import Document, Loc, Scalar, load_yaml, parse_yaml
@@ -65,6 +65,7 @@ __all__ = [
     "language_fallbacks",
     "load_yaml",
     "multiline_problem",
+    "on_terminal",
     "one_line_problem",
     "parse_yaml",
     "pick_language",

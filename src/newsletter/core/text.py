@@ -17,6 +17,17 @@ NOT_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # Cc but t
 HAS_LINE_BREAK = "has a line break"
 
 
+def on_terminal(text: str) -> str:
+    """`text` as a terminal may show it: an invisible character that changes how the rest of
+    a line shows (a right-to-left override, U+202E; any format or control character, or a
+    line or paragraph separator) written as Python writes it, `\\u202e`."""
+    if text.isascii() and text.isprintable():
+        return text
+    return "".join(
+        ascii(c)[1:-1] if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in text
+    )
+
+
 def one_line_problem(text: str) -> str | None:
     """Why `text` cannot be a single-line field ("has a line break"), or None."""
     found = NOT_ONE_LINE.search(text)

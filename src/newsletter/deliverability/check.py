@@ -43,7 +43,7 @@ def check_issue(
     """Everything `check` finds about the issue `name` (a path or slug; default: the newest
     ready one)."""
     path = issue_file(config, name) if name else find_issue(config, None).source
-    issues, problems, warnings = validate_project(config, [Path(path)], environ, weigh=False)
+    issues, problems, warnings = validate_project(config, [Path(path)], weigh=False)
     report = CheckReport(issues[0].slug if issues else Path(path).stem)
     report.findings += [Finding(p.path, p.line, ERROR, "", p.message) for p in problems]
     report.findings += [_validate_warning(text, report.issue) for text in warnings]

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
 from pathlib import Path
 from string import Template
 
-from newsletter.config import Config, unknown_variables
+from newsletter.config import Config
 from newsletter.core import Problem, display_path
 from newsletter.issues import ISSUE_SUFFIXES, Issue, issue_paths, load_issues
 from newsletter.render import Renderer, check_theme, issue_warnings, theme_warnings
@@ -18,7 +17,7 @@ FOLDER_NOT_ISSUE = "is a folder, not an issue file"
 
 
 def validate_project(
-    config: Config, paths: list[Path], environ: Mapping[str, str], *, weigh: bool = True
+    config: Config, paths: list[Path], *, weigh: bool = True
 ) -> tuple[list[Issue], list[Problem], list[str]]:
     """Check the issues (all, or `paths`) and the theme: the valid issues, every problem, and
     the warnings (which are shown whether or not there are problems). `weigh`: render the
@@ -26,7 +25,7 @@ def validate_project(
     files, problems = _issue_files(config, paths)
     issues, found = load_issues(files, config)
     problems += found + check_theme(config)
-    warnings = starter_values_left(config) + unknown_variables(environ) + theme_warnings(config)
+    warnings = starter_values_left(config) + theme_warnings(config)
     if weigh and not problems:
         warnings += size_warnings(config, issues)
     return issues, problems, warnings

@@ -50,6 +50,10 @@ def set_preferences(
         raise NewsletterError(f"name: {why}")
     wanted = {"name": name.strip(), "language": store.language(language)}
     with store.transaction() as connection:
+        if connection.dialect.name == "postgresql":
+            # The lock an UPDATE takes, taken first: the row lock below then waits behind an
+            # import's table lock, where it would otherwise hold the row the import needs.
+            connection.execute(sa.text("LOCK TABLE subscribers IN ROW EXCLUSIVE MODE"))
         row = connection.execute(
             sa.select(subscribers).where(subscribers.c.id == subscriber_id).with_for_update()
         ).first()

@@ -93,6 +93,12 @@ class Pages:
             links=list(links),
         )
 
+    def unavailable(self, language: str) -> HTMLResponse:
+        """503: the database could not do what was asked (locked, unreachable); try later."""
+        return self.notice(
+            language, "unavailable_title", self.text(language, "unavailable"), status=503
+        )
+
     def common(self, language: str) -> dict[str, Any]:
         """What base.html needs, as the archive gives it, with absolute links to the archive."""
         config, default = self.config, self.config.default_language

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from newsletter.config import urls
-from newsletter.core import NewsletterError
+from newsletter.core import NewsletterError, one_line_problem
 from newsletter.db import ACTIVE
 from newsletter.delivery import PREFERENCES, UNSUBSCRIBE, InvalidToken, Personal
 from newsletter.mail import preview_recipient
@@ -96,15 +96,18 @@ async def save_preferences(request: Request, web: Web, who: Personal, subscriber
     name, language = str(form.get("name", "")).strip(), str(form.get("language", ""))
     if language not in web.config.languages:
         language = subscriber.language
+    if one_line_problem(name):  # a line break or a control character
+        typed = {"name": name, "language": language}
+        page_language = web.pages.language(request, language)
+        return _preferences(web, page_language, who, subscriber, typed, "invalid_name")
     made = Change(f"preferences page, link of send {who.send_id}", "subscriber", web.clock())
     try:
         changed = await web.call(
             set_preferences, web.store, who.subscriber_id, name, language, made
         )
-    except NewsletterError:  # a name with a line break or a control character
-        typed = {"name": name, "language": language}
-        page_language = web.pages.language(request, language)
-        return _preferences(web, page_language, who, subscriber, typed, "invalid_name")
+    except NewsletterError as exc:  # the database's: locked, unreachable
+        log.error("preferences: %s", exc)
+        return web.pages.unavailable(web.pages.language(request, language))
     if changed is None:  # forgotten a moment ago
         return _invalid(web, request)
     return _preferences(web, changed.language, who, changed, saved=True)

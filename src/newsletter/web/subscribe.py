@@ -52,10 +52,10 @@ async def subscribe(request: Request) -> Response:
             await web.call(_ask_and_send, web, fields, language, client_ip(request))
         except NewsletterError as exc:
             log.error("subscribe: %s", exc)
-            return _unavailable(web, language)
+            return web.pages.unavailable(language)
         except NotSent as exc:
             log.error("subscribe: the confirmation message was not sent: %s", exc)
-            return _unavailable(web, language)
+            return web.pages.unavailable(language)
     else:  # the same page, and no message: the address's owner is not flooded
         log.warning("subscribe: too many requests for one address; no message sent")
     return _sent(web, language, fields["email"])
@@ -127,8 +127,3 @@ def _link_invalid(web: Web, language: str) -> Response:
         language, "link_invalid_title", web.pages.text(language, "confirm_link_invalid"),
         status=404, links=[web.pages.subscribe_link(language)],
     )  # fmt: skip
-
-
-def _unavailable(web: Web, language: str) -> Response:
-    text = web.pages.text(language, "unavailable")
-    return web.pages.notice(language, "unavailable_title", text, status=503)

@@ -98,7 +98,8 @@ def _place_anew(temporary: Path, name: str, recipient: str) -> Path:
                 continue
             os.replace(temporary, path)
             return path
-        os.unlink(temporary)
+        with contextlib.suppress(OSError):  # the message is in place: it was written
+            os.unlink(temporary)
         return path
 
 
