@@ -15,7 +15,7 @@ from newsletter.db import DEFERRED, FAILED, OPEN_STATES, SENT, UNCERTAIN
 
 from .base import Project, open_store_announced, pass_project
 from .progress import SendProgress
-from .stopping import stopping_on_signals  # schedule.py imports it from here too
+from .stopping import stopping_on_signals
 from .table import format_table
 
 

@@ -14,7 +14,7 @@ import click
 from newsletter.core import plural
 
 from .base import FullHelpGroup, Project, open_store_announced, pass_project, project_option
-from .delivery import stopping_on_signals
+from .stopping import stopping_on_signals
 from .table import format_table
 
 WHEN_HELP = (

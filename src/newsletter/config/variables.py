@@ -27,16 +27,17 @@ def setting_variable(section: str, key: str) -> str:
     return f"{ENV_PREFIX}{section}_{key}".upper()
 
 
-def setting_variables() -> list[str]:
+def _settings() -> list[tuple[str, str]]:
+    """Every setting, as (section, key)."""
     return [
-        setting_variable(section, key)
+        (section, key)
         for section, field in Settings.model_fields.items()
         for key in field.annotation.model_fields
     ]
 
 
 def known_variables() -> list[str]:
-    return [*setting_variables(), *SECRET_VARIABLES]
+    return [*(setting_variable(*setting) for setting in _settings()), *SECRET_VARIABLES]
 
 
 def likely_meant(name: str) -> str | None:
@@ -60,11 +61,8 @@ def likely_meant(name: str) -> str | None:
 def _by_key() -> dict[str, str]:
     """Each setting's key (and each secret's name) to its variable, where only one setting
     has that key: NAME is both [newsletter] name and [sender] name."""
-    pairs = [
-        (key.upper(), setting_variable(section, key))
-        for section, field in Settings.model_fields.items()
-        for key in field.annotation.model_fields
-    ] + [(variable.removeprefix(ENV_PREFIX), variable) for variable in SECRET_VARIABLES]
+    pairs = [(key.upper(), setting_variable(section, key)) for section, key in _settings()]
+    pairs += [(variable.removeprefix(ENV_PREFIX), variable) for variable in SECRET_VARIABLES]
     counts = Counter(key for key, _ in pairs)
     return {key: variable for key, variable in pairs if counts[key] == 1}
 
